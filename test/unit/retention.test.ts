@@ -9,7 +9,9 @@ interface VectorCase {
   now: string;
   keep: string[];
 }
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/restic-forget-vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(
+  readFileSync(new URL('../../../shared/vectors/restic-forget-vectors.json', import.meta.url), 'utf8'),
+) as {
   snapshots: { id: string; time: string; tags: string[] }[];
   cases: VectorCase[];
 };
@@ -47,19 +49,16 @@ describe('restic forget vectors', () => {
   it('has all 40 cases', () => {
     expect(vectors.cases).toHaveLength(40);
   });
-  it.each(vectors.cases.map((c) => [c.index, JSON.stringify(c.policy), c] as const))(
-    'case %i %s',
-    (_i, _p, c) => {
-      // Prepare
-      const rules = toRules(c.policy);
-      // Act
-      const kept = applyRestic(snapshots, rules, new Date(c.now))
-        .filter((d) => d.keep)
-        .map((d) => d.snapshot.id);
-      // Assess: same ids in the same (newest-first) order
-      expect(kept).toEqual(c.keep);
-    },
-  );
+  it.each(vectors.cases.map((c) => [c.index, JSON.stringify(c.policy), c] as const))('case %i %s', (_i, _p, c) => {
+    // Prepare
+    const rules = toRules(c.policy);
+    // Act
+    const kept = applyRestic(snapshots, rules, new Date(c.now))
+      .filter((d) => d.keep)
+      .map((d) => d.snapshot.id);
+    // Assess: same ids in the same (newest-first) order
+    expect(kept).toEqual(c.keep);
+  });
 });
 
 describe('orchestrator floor', () => {

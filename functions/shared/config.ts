@@ -1,0 +1,46 @@
+/**
+ * Process configuration, parsed once and typed. The only place that reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { type PolicyFile, parsePolicyYaml } from './policy.js';
+
+const envSchema = z.object({
+  POLICY_FILE: z.string().min(1).default('policies.yml'),
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+export interface AppConfig {
+  region: string;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  policyFile: PolicyFile;
+  policyPath: string;
+}
+
+export function loadPolicyFile(path: string): PolicyFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ValidationError(`policy file ${path}: cannot be read: ${(err as Error).message}`);
+  }
+  return parsePolicyYaml(text);
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ValidationError(`environment: ${msg}`);
+  }
+  const policyPath = resolve(parsed.data.POLICY_FILE);
+  return {
+    region: parsed.data.AWS_REGION,
+    logLevel: parsed.data.LOG_LEVEL,
+    policyFile: loadPolicyFile(policyPath),
+    policyPath,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The thin-handler glue: middy, the dependencies (built once) and the account id from the context.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { type Deps, defaultDeps } from './clients.js';
+import { ValidationError } from './errors.js';
+import { findPolicy, type Policy } from './policy.js';
+import type { Run } from './run.js';
+
+export type DepsSource = Deps | (() => Deps);
+
+export function resolveDeps(src: DepsSource): Deps {
+  return typeof src === 'function' ? src() : src;
+}
+
+/** Account id from the invoked function ARN (arn:aws:lambda:region:account:function:name). */
+export function accountIdOf(context: Pick<Context, 'invokedFunctionArn'>): string {
+  const account = context.invokedFunctionArn?.split(':')[4];
+  if (!account || !/^\d{12}$/.test(account)) throw new Error('cannot read the account id from the Lambda context');
+  return account;
+}
+
+export function policyOf(deps: Deps, run: Run): Policy {
+  const policy = findPolicy(deps.config.policyFile, run.policy);
+  if (!policy) throw new ValidationError(`input.policy: unknown policy "${run.policy}"`);
+  return policy;
+}
+
+/** Wraps a core as a middy handler; `deps` defaults to the production dependencies. */
+export function makeHandler<E, R>(
+  core: (event: E, deps: Deps, context: Context) => Promise<R>,
+  deps: DepsSource = defaultDeps,
+) {
+  return middy<E, R>().handler((event, context) => core(event, resolveDeps(deps), context));
+}

@@ -1,0 +1,251 @@
+/**
+ * The policy file (policies.yml): the single source of truth for schedules and policies.
+ * Parsed and validated with zod when `serverless package` runs and when a Lambda starts.
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { type CalendarDuration, parseDuration } from './duration.js';
+import { ValidationError } from './errors.js';
+import { isEmptyRules, type RetentionRules } from './retention.js';
+import { MAX_TAGS_PER_RESOURCE, OWNERSHIP_KEYS, TAG_PREFIX, tagProblem } from './tags.js';
+
+export const ENGINES = ['docdb', 'aurora-mysql', 'aurora-postgresql'] as const;
+export const ELASTIC_CLUSTER_ARN_RE = /^arn:aws[a-z-]*:docdb-elastic:([a-z0-9-]+):(\d{12}):cluster\/[A-Za-z0-9-]+$/;
+const KMS_KEY_RE =
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/;
+const POLICY_NAME_RE = /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/;
+
+const cronOrRate = z
+  .string()
+  .refine(
+    (s) => /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(s) || /^cron\(\S+( \S+){5}\)$/.test(s),
+    'must be rate(<n> minute(s)|hour(s)|day(s)) or cron(<6 fields>)',
+  );
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Berlin or UTC');
+
+const count = z.number().int('must be an integer').min(-1, 'must be -1 (unlimited) or more');
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, 'must be a duration like 14d, 3m, 1y2m3d4h (y, m=months, d, h)')
+  .transform((s) => parseDuration(s) as CalendarDuration);
+
+const tagMap = z.record(z.string(), z.string());
+
+function tagMapProblems(tags: Record<string, string>, ctx: z.RefinementCtx, path: (string | number)[]) {
+  for (const [k, v] of Object.entries(tags)) {
+    if (k.startsWith(TAG_PREFIX)) {
+      ctx.addIssue({ code: 'custom', path: [...path, k], message: `key prefix ${TAG_PREFIX} is reserved` });
+      continue;
+    }
+    for (const api of ['docdb-elastic', 'rds'] as const) {
+      const problem = tagProblem(api, k, v);
+      if (problem) ctx.addIssue({ code: 'custom', path: [...path, k], message: problem });
+    }
+  }
+}
+
+const scheduleSchema = z.strictObject({
+  expression: cronOrRate,
+  timezone: timeZone.default('UTC'),
+  enabled: z.boolean().default(true),
+});
+
+const elasticSchema = z.strictObject({
+  clusterArns: z.array(z.string().regex(ELASTIC_CLUSTER_ARN_RE, 'must be an elastic cluster ARN')).default([]),
+  selector: tagMap.default({}),
+  exclude: z.array(z.string().regex(ELASTIC_CLUSTER_ARN_RE, 'must be an elastic cluster ARN')).default([]),
+});
+
+const copySchema = z.strictObject({
+  sourceAccounts: z
+    .array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'))
+    .min(1, 'list at least one account'),
+  clusterPattern: z
+    .string()
+    .refine((s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a valid regular expression')
+    .optional(),
+  engines: z.array(z.enum(ENGINES)).min(1).default(['docdb']),
+  select: z.enum(['newest', 'all']).default('newest'),
+  kmsKeyId: z.string().regex(KMS_KEY_RE, 'must be a KMS key ARN, key id, alias ARN or alias/name').optional(),
+  targetPrefix: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,15}$/, 'must start with a letter, then letters, digits, hyphens; 16 at most')
+    .optional(),
+});
+
+const retentionSchema = z.strictObject({
+  keepLast: count.optional(),
+  keepHourly: count.optional(),
+  keepDaily: count.optional(),
+  keepWeekly: count.optional(),
+  keepMonthly: count.optional(),
+  keepYearly: count.optional(),
+  keepWithin: duration.optional(),
+  keepWithinHourly: duration.optional(),
+  keepWithinDaily: duration.optional(),
+  keepWithinWeekly: duration.optional(),
+  keepWithinMonthly: duration.optional(),
+  keepWithinYearly: duration.optional(),
+  keepTags: z.array(z.array(z.string().regex(/^[^=]+(=.*)?$/, 'must be key or key=value')).min(1)).optional(),
+  minKeep: z.number().int().min(1, 'must be at least 1').default(1),
+});
+
+const tagsSchema = z.strictObject({
+  static: tagMap.default({}),
+  copySourceTags: z.boolean().default(false),
+  required: z.array(z.string().min(1)).default([]),
+});
+
+const deadlinesSchema = z.strictObject({
+  createMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(6 * 60),
+  copyMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(12 * 60),
+});
+
+const policySchema = z
+  .strictObject({
+    name: z.string().regex(POLICY_NAME_RE, 'must start with a letter, then letters, digits, hyphens; 40 at most'),
+    description: z.string().max(256).optional(),
+    schedules: z.array(scheduleSchema).default([]),
+    elastic: elasticSchema.optional(),
+    copy: copySchema.optional(),
+    retention: retentionSchema.optional(),
+    tags: tagsSchema.default({ static: {}, copySourceTags: false, required: [] }),
+    deadlines: deadlinesSchema.default({ createMinutes: 360, copyMinutes: 720 }),
+    dryRun: z.boolean().default(false),
+  })
+  .superRefine((p, ctx) => {
+    if (!p.elastic && !p.copy) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['elastic'],
+        message: 'a policy needs elastic targets, copy rules or both',
+      });
+    }
+    if (p.elastic && p.elastic.clusterArns.length === 0 && Object.keys(p.elastic.selector).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['elastic'], message: 'give clusterArns, a tag selector or both' });
+    }
+    tagMapProblems(p.tags.static, ctx, ['tags', 'static']);
+    const fixed = Object.keys(OWNERSHIP_KEYS).length + Object.keys(p.tags.static).length;
+    if (fixed > MAX_TAGS_PER_RESOURCE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tags', 'static'],
+        message: `ownership and static tags come to ${fixed}, over the ${MAX_TAGS_PER_RESOURCE}-tag limit`,
+      });
+    }
+    for (const key of p.tags.required) {
+      if (!(key in p.tags.static) && !p.tags.copySourceTags) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tags', 'required'],
+          message: `required key "${key}" has no source: add it to tags.static or set copySourceTags`,
+        });
+      }
+    }
+    if (p.retention && isEmptyRules(p.retention as RetentionRules)) {
+      ctx.addIssue({ code: 'custom', path: ['retention'], message: 'set at least one keep rule, or omit retention' });
+    }
+  });
+
+const settingsSchema = z.strictObject({
+  maxCopiesInFlight: z.number().int().min(1).max(5).default(5),
+  poll: z
+    .strictObject({
+      initialSeconds: z.number().int().min(1).max(3600).default(60),
+      maxSeconds: z.number().int().min(1).max(3600).default(900),
+      backoff: z.number().min(1).max(4).default(1.5),
+      maxIterations: z.number().int().min(1).max(1000).default(200),
+    })
+    .default({ initialSeconds: 60, maxSeconds: 900, backoff: 1.5, maxIterations: 200 }),
+  concurrency: z.number().int().min(1).max(50).default(10),
+});
+
+const fileSchema = z
+  .strictObject({
+    settings: settingsSchema.default({
+      maxCopiesInFlight: 5,
+      poll: { initialSeconds: 60, maxSeconds: 900, backoff: 1.5, maxIterations: 200 },
+      concurrency: 10,
+    }),
+    policies: z.array(policySchema).min(1, 'define at least one policy'),
+  })
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    f.policies.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['policies', i, 'name'], message: 'duplicate name' });
+      seen.add(p.name);
+    });
+  });
+
+export type PolicyFile = z.output<typeof fileSchema>;
+export type Policy = PolicyFile['policies'][number];
+export type Settings = PolicyFile['settings'];
+export type Retention = NonNullable<Policy['retention']>;
+
+/** Formats zod issues as `policy "daily": retention.keepDaily: must be ...`. */
+function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string {
+  const policies = (raw as { policies?: { name?: unknown }[] } | undefined)?.policies;
+  return issues
+    .map((issue) => {
+      const path = [...issue.path];
+      let where = 'policy file';
+      if (path[0] === 'policies' && typeof path[1] === 'number') {
+        const name = policies?.[path[1]]?.name;
+        where = typeof name === 'string' ? `policy "${name}"` : `policy #${path[1] + 1}`;
+        path.splice(0, 2);
+      }
+      const field = path.map(String).join('.') || '(whole policy)';
+      return `${where}: ${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export function parsePolicyFile(raw: unknown): PolicyFile {
+  const result = fileSchema.safeParse(raw);
+  if (!result.success) throw new ValidationError(describeIssues(raw, result.error.issues));
+  return result.data;
+}
+
+export function parsePolicyYaml(text: string): PolicyFile {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ValidationError(`policy file: not valid YAML: ${(err as Error).message}`);
+  }
+  return parsePolicyFile(raw);
+}
+
+export function findPolicy(file: PolicyFile, name: string): Policy | undefined {
+  return file.policies.find((p) => p.name === name);
+}
+
+/** The retention rules as the pure core takes them. */
+export function retentionRules(r: Retention): RetentionRules {
+  const { minKeep: _minKeep, ...rules } = r;
+  return rules;
+}

@@ -1,0 +1,92 @@
+/**
+ * The run: what travels between the states. Kept small on purpose: per-target detail stays in AWS
+ * (deterministic names and ownership tags), so the payload does not grow with the fleet.
+ */
+import { z } from 'zod';
+import type { ErrorCode } from './errors.js';
+
+export const SKIPPABLE = ['create', 'copy', 'retention'] as const;
+export type Skippable = (typeof SKIPPABLE)[number];
+
+export interface Run {
+  id: string;
+  policy: string;
+  /** The scheduled slot (minute precision): names derive from it, so a re-run of a slot is idempotent. */
+  slot: string;
+  startedAt: string;
+  dryRun: boolean;
+  skip: Skippable[];
+  /** Subset of elastic cluster ARNs and shared snapshot ARNs, when the start named some. */
+  targets?: string[];
+  accountId: string;
+  region: string;
+  createDeadline: string;
+}
+
+export interface Failure {
+  target: string;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Most failures kept in the payload; the count is always exact. */
+export const MAX_FAILURES_KEPT = 100;
+
+export interface Progress {
+  /** Snapshots created by this run (CreateClusterSnapshot succeeded). */
+  created: number;
+  /** Snapshots of this slot that already existed (an earlier attempt made them). */
+  adopted: number;
+  /** Elastic snapshots of this run still creating. */
+  pendingCreates: number;
+  /** Copies started by this run. */
+  copiesStarted: number;
+  /** Copies of this run that are available. */
+  copied: number;
+  /** Copies of this run still copying, plus copies waiting for a free slot. */
+  pendingCopies: number;
+  /** Elastic creates to try again (transient failure), as [clusterArn, clusterName]. */
+  retryCreates: [string, string][];
+  /** Elastic snapshots adopted from an earlier attempt: their tags get checked. */
+  adoptedArns: string[];
+  /** Operations the plan held (creates + copies), for progress display. */
+  planned: number;
+  skipped: number;
+  /** Dry run: what a real run would start. */
+  wouldCreate: number;
+  wouldCopy: number;
+  failures: Failure[];
+  failureCount: number;
+  iteration: number;
+  waitSeconds: number;
+  /** True while anything is creating, copying or queued. */
+  pending: boolean;
+}
+
+export interface StepOutcome {
+  count: number;
+  failures: Failure[];
+  failureCount: number;
+}
+
+export interface RetentionOutcome extends StepOutcome {
+  kept: number;
+  /** The deletions with their reasons (first 100). */
+  deleted: { snapshot: string; target: string; reasons: string[] }[];
+  wouldDelete: number;
+}
+
+export function addFailure(p: { failures: Failure[]; failureCount: number }, f: Failure): void {
+  p.failureCount++;
+  if (p.failures.length < MAX_FAILURES_KEPT) p.failures.push(f);
+}
+
+/** Execution input from a schedule, the console or the CLI. Unknown fields are rejected. */
+export const runInputSchema = z.strictObject({
+  policy: z.string().min(1, 'is required').max(40, 'must be at most 40 characters'),
+  dryRun: z.boolean().optional(),
+  targets: z.array(z.string().min(1).max(2048)).max(1000, 'at most 1000 targets').optional(),
+  skip: z.array(z.enum(SKIPPABLE)).optional(),
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+});
+export type RunInput = z.infer<typeof runInputSchema>;
