@@ -1,0 +1,233 @@
+/**
+ * Runs the real definition in statemachine/ with a real ASL interpreter (aws-local-stepfunctions),
+ * calling the real handlers in-process, whose real SDK clients talk HTTP to the stand-in through the
+ * SDK's standard endpoint settings. Wait states advance the stand-in's virtual clock instead of sleeping.
+ */
+import './polyfill.js';
+import { readFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { parse as parseYaml } from 'yaml';
+import * as applyRetention from '../functions/apply-retention/handler.js';
+import * as applyTags from '../functions/apply-tags/handler.js';
+import * as checkOperations from '../functions/check-operations/handler.js';
+import * as report from '../functions/report/handler.js';
+import { createClients, type Deps } from '../functions/shared/clients.js';
+import { makeHandler } from '../functions/shared/lambda.js';
+import type { PolicyFile } from '../functions/shared/policy.js';
+import * as startOperations from '../functions/start-operations/handler.js';
+import * as validateInput from '../functions/validate-input/handler.js';
+import type { Model } from './standin/model.js';
+import { type StandIn, startStandIn } from './standin/server.js';
+import type { World } from './standin/world.js';
+
+export const DEFINITION_PATH = new URL('../statemachine/backup.asl.yml', import.meta.url);
+
+/** Function keys as serverless.yml names them -> the handler modules' cores. */
+// biome-ignore lint/suspicious/noExplicitAny: each core has its own event type; the interpreter hands over JSON.
+const CORES: Record<string, (event: any, deps: Deps, context: Context) => Promise<unknown>> = {
+  validateInput: validateInput.core,
+  startOperations: startOperations.core,
+  checkOperations: checkOperations.core,
+  applyTags: applyTags.core,
+  applyRetention: applyRetention.core,
+  report: report.core,
+  describeFailure: report.failureCore,
+};
+
+export interface StateEvent {
+  type: string;
+  state?: string;
+  /** Virtual time at the event. */
+  at: string;
+  output?: unknown;
+}
+
+export interface RunResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  events: StateEvent[];
+  /** State transitions (StateEntered events). */
+  transitions: number;
+  lambdaInvocations: number;
+  maxPayloadBytes: number;
+  virtualSeconds: number;
+  executionName: string;
+}
+
+type Definition = { States: Record<string, { Type: string; Resource?: unknown }> } & Record<string, unknown>;
+
+/** The definition with each Fn::GetAtt function reference replaced by a Lambda ARN of the account. */
+export function loadDefinition(
+  region: string,
+  accountId: string,
+): { definition: Definition; functionOf: Record<string, string> } {
+  const definition = parseYaml(readFileSync(DEFINITION_PATH, 'utf8'), { merge: true }) as Definition;
+  const functionOf: Record<string, string> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    const ref = (state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+    if (state.Type === 'Task' && ref) {
+      functionOf[name] = ref[0];
+      state.Resource = `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-${ref[0]}`;
+    }
+  }
+  return { definition, functionOf };
+}
+
+/** Lambda's error contract: errorType becomes the error name, the cause is the JSON error payload. */
+class LambdaFunctionError extends Error {
+  constructor(errorType: string, errorMessage: string) {
+    super(JSON.stringify({ errorType, errorMessage, trace: [] }));
+    this.name = errorType;
+  }
+}
+
+export interface RunOptions {
+  world: World;
+  policyFile: PolicyFile;
+  input: unknown;
+  executionName?: string;
+  /** Called for each state entered/exited, for live progress. */
+  onEvent?: (e: StateEvent, model: Model) => void;
+  /** Use a running stand-in instead of starting one (its model keeps state across runs). */
+  standIn?: StandIn;
+}
+
+/** Points the SDK at the stand-in with its standard settings; no product code knows about it. */
+export function useStandInEndpoints(standIn: StandIn): void {
+  process.env.AWS_ENDPOINT_URL_DOCDB_ELASTIC = standIn.url;
+  process.env.AWS_ENDPOINT_URL_RDS = standIn.url;
+  process.env.AWS_ENDPOINT_URL_SFN = standIn.url;
+  process.env.AWS_REGION = standIn.model.region;
+  process.env.AWS_ACCESS_KEY_ID ??= 'AKIASTANDIN00000000';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'standin-secret';
+  delete process.env.AWS_PROFILE;
+}
+
+export async function runWorkflow(opts: RunOptions): Promise<RunResult> {
+  const standIn = opts.standIn ?? (await startStandIn(opts.world));
+  try {
+    return await execute(standIn, opts);
+  } finally {
+    if (!opts.standIn) await standIn.close();
+  }
+}
+
+let executionSeq = 0;
+
+async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
+  const { model } = standIn;
+  useStandInEndpoints(standIn);
+  const deps: Deps = {
+    config: { region: model.region, logLevel: 'WARN', policyFile: opts.policyFile, policyPath: '(local)' },
+    clients: createClients(model.region),
+    now: () => model.now(),
+  };
+  const { definition, functionOf } = loadDefinition(model.region, model.accountId);
+  const startMs = model.nowMs;
+  const executionName =
+    opts.executionName ?? `local-${model.now().toISOString().replace(/[-:.]/g, '')}-${++executionSeq}`;
+  let lambdaInvocations = 0;
+  let maxPayloadBytes = Buffer.byteLength(JSON.stringify(opts.input));
+  const measure = (v: unknown) => {
+    maxPayloadBytes = Math.max(maxPayloadBytes, Buffer.byteLength(JSON.stringify(v ?? null)));
+  };
+
+  const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [stateName, fn] of Object.entries(functionOf)) {
+    const core = CORES[fn];
+    if (!core) throw new Error(`no local handler for function ${fn}`);
+    const handler = makeHandler(core, deps);
+    const context = {
+      functionName: `backup-orchestrator-local-${fn}`,
+      invokedFunctionArn: `arn:aws:lambda:${model.region}:${model.accountId}:function:backup-orchestrator-local-${fn}`,
+      awsRequestId: `local-${fn}`,
+      getRemainingTimeInMillis: () => 900_000,
+    } as unknown as Context;
+    taskResourceLocalHandlers[stateName] = async (input) => {
+      if (stateName === 'Check Operations') {
+        // The Wait before this state took 0 ms of real time: its length passes in virtual time.
+        const wait = (input as { progress?: { waitSeconds?: number } }).progress?.waitSeconds ?? 0;
+        model.advance(wait);
+      }
+      lambdaInvocations++;
+      const payload = JSON.parse(JSON.stringify(input)) as unknown;
+      measure(payload);
+      try {
+        const out = await handler(payload as never, context);
+        const json = JSON.parse(JSON.stringify(out ?? null)) as unknown;
+        measure(json);
+        return json as never;
+      } catch (err) {
+        const e = err as Error;
+        throw new LambdaFunctionError(e.name && e.name !== 'Error' ? e.name : 'Error', e.message);
+      }
+    };
+  }
+  const waitTimeOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
+    if (state.Type === 'Task') retryIntervalOverrides[name] = 0;
+  }
+
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const execution = machine.run(opts.input as never, {
+    overrides: {
+      taskResourceLocalHandlers: taskResourceLocalHandlers as never,
+      waitTimeOverrides,
+      retryIntervalOverrides,
+    },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${model.region}:${model.accountId}:execution:backup-orchestrator-local:${executionName}`,
+        Name: executionName,
+        StartTime: model.now().toISOString(),
+        Input: opts.input as never,
+      },
+    },
+  });
+  const events: StateEvent[] = [];
+  let transitions = 0;
+  const collect = (async () => {
+    for await (const ev of execution.eventLogs) {
+      const e = ev as { type: string; state?: { name: string; output?: unknown } };
+      if (e.type === 'StateEntered') transitions++;
+      const se: StateEvent = {
+        type: e.type,
+        state: e.state?.name,
+        at: model.now().toISOString(),
+        output: e.type === 'StateExited' ? e.state?.output : undefined,
+      };
+      events.push(se);
+      opts.onEvent?.(se, model);
+    }
+  })();
+  let result: RunResult;
+  const base = () => ({
+    events,
+    transitions,
+    lambdaInvocations,
+    maxPayloadBytes,
+    virtualSeconds: (model.nowMs - startMs) / 1000,
+    executionName,
+  });
+  try {
+    const output = await execution.result;
+    await collect;
+    measure(output);
+    result = { status: 'SUCCEEDED', output, ...base() };
+  } catch (err) {
+    await collect.catch(() => undefined);
+    const cause = (err as Error & { cause?: { name?: string; message?: string } }).cause;
+    result = {
+      status: 'FAILED',
+      error: cause?.name ?? (err as Error).name,
+      cause: cause?.message ?? (err as Error).message,
+      ...base(),
+    };
+  }
+  return result;
+}

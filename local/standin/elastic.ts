@@ -1,0 +1,296 @@
+/**
+ * docdb-elastic (REST-JSON) as the SDK speaks it: paths and methods from the service model, errors
+ * as `x-amzn-errortype` plus a JSON body, 429 with Retry-After.
+ */
+import type { ElasticSnapshot, Model } from './model.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const ELASTIC_STATUS: Record<string, number> = {
+  ValidationException: 400,
+  ServiceQuotaExceededException: 402,
+  AccessDeniedException: 403,
+  ResourceNotFoundException: 404,
+  ConflictException: 409,
+  ThrottlingException: 429,
+  InternalServerException: 500,
+};
+
+export interface ElasticRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+}
+
+interface Route {
+  op: string;
+  method: string;
+  re: RegExp;
+}
+
+const ROUTES: Route[] = [
+  { op: 'ListClusters', method: 'GET', re: /^\/clusters$/ },
+  { op: 'GetCluster', method: 'GET', re: /^\/cluster\/([^/]+)$/ },
+  { op: 'CreateClusterSnapshot', method: 'POST', re: /^\/cluster-snapshot$/ },
+  { op: 'CopyClusterSnapshot', method: 'POST', re: /^\/cluster-snapshot\/([^/]+)\/copy$/ },
+  { op: 'GetClusterSnapshot', method: 'GET', re: /^\/cluster-snapshot\/([^/]+)$/ },
+  { op: 'DeleteClusterSnapshot', method: 'DELETE', re: /^\/cluster-snapshot\/([^/]+)$/ },
+  { op: 'ListClusterSnapshots', method: 'GET', re: /^\/cluster-snapshots$/ },
+  { op: 'TagResource', method: 'POST', re: /^\/tags\/([^/]+)$/ },
+  { op: 'UntagResource', method: 'DELETE', re: /^\/tags\/([^/]+)$/ },
+  { op: 'ListTagsForResource', method: 'GET', re: /^\/tags\/([^/]+)$/ },
+];
+
+export function routeElastic(req: ElasticRequest): { op: string; param?: string } | undefined {
+  for (const r of ROUTES) {
+    const m = r.method === req.method ? r.re.exec(req.path) : null;
+    if (m) return { op: r.op, param: m[1] ? decodeURIComponent(m[1]) : undefined };
+  }
+  return undefined;
+}
+
+const validation = (message: string, field?: string) =>
+  new ApiError('ValidationException', 400, message, {
+    reason: 'fieldValidationFailed',
+    ...(field ? { fieldList: [{ name: field, message }] } : {}),
+  });
+
+const NAME_RE = /^[a-zA-Z][a-zA-Z0-9-]*$/;
+function checkSnapshotName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || name.length < 1 || name.length > 63)
+    throw validation(`${field} must be 1-63 characters`, field);
+  if (!NAME_RE.test(name) || name.includes('--') || name.endsWith('-')) {
+    throw validation(
+      `${field} must start with a letter and hold letters, digits and single hyphens, not ending in one`,
+      field,
+    );
+  }
+  return name;
+}
+
+const TAG_KEY_RE = /^(?!aws:)[a-zA-Z+-=._:/]+$/;
+function checkTags(tags: unknown): Record<string, string> {
+  if (tags === undefined) return {};
+  if (typeof tags !== 'object' || tags === null) throw validation('tags must be a map', 'tags');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags)) {
+    if (k.length < 1 || k.length > 128 || !TAG_KEY_RE.test(k)) throw validation(`tag key "${k}" is not valid`, 'tags');
+    if (typeof v !== 'string' || v.length > 256) throw validation(`tag value of "${k}" is not valid`, 'tags');
+    out[k] = v;
+  }
+  return out;
+}
+
+function page<T>(items: T[], query: URLSearchParams, min: number, max: number, dflt: number) {
+  const raw = query.get('maxResults');
+  const size = raw === null ? dflt : Number(raw);
+  if (!Number.isInteger(size) || size < min || size > max)
+    throw validation(`maxResults must be ${min}-${max}`, 'maxResults');
+  const start = Number(query.get('nextToken') ?? 0);
+  if (!Number.isInteger(start) || start < 0) throw validation('nextToken is not valid', 'nextToken');
+  const slice = items.slice(start, start + size);
+  return { slice, nextToken: start + size < items.length ? String(start + size) : undefined };
+}
+
+function snapshotOut(m: Model, s: ElasticSnapshot) {
+  const cluster = m.clusters.get(s.clusterArn);
+  return {
+    adminUserName: 'docdbadmin',
+    clusterArn: s.clusterArn,
+    clusterCreationTime: cluster?.createdAt ?? s.createdAt,
+    kmsKeyId: 'AWS_OWNED_KMS_KEY',
+    snapshotArn: s.arn,
+    snapshotCreationTime: s.createdAt,
+    snapshotName: s.name,
+    snapshotType: s.type === 'manual' ? 'MANUAL' : 'AUTOMATED',
+    status: m.elasticStatus(s),
+    subnetIds: ['subnet-0standin'],
+    vpcSecurityGroupIds: ['sg-0standin'],
+  };
+}
+
+function findSnapshot(m: Model, arn: string | undefined): ElasticSnapshot {
+  const s = arn ? m.elasticSnapshots.get(arn) : undefined;
+  if (!s)
+    throw new ApiError('ResourceNotFoundException', 404, `snapshot ${arn} not found`, {
+      resourceId: arn,
+      resourceType: 'cluster-snapshot',
+    });
+  return s;
+}
+
+function tagsOf(m: Model, arn: string | undefined): Record<string, string> {
+  if (!arn) throw validation('resourceArn is required', 'resourceArn');
+  const c = m.clusters.get(arn);
+  if (c) return c.tags;
+  const s = m.elasticSnapshots.get(arn);
+  if (s) return s.tags;
+  throw new ApiError('ResourceNotFoundException', 404, `resource ${arn} not found`, {
+    resourceId: arn,
+    resourceType: 'resource',
+  });
+}
+
+function createSnapshot(
+  m: Model,
+  clusterArn: string,
+  name: string,
+  tags: Record<string, string>,
+  op: string,
+  minutes: number,
+): ElasticSnapshot {
+  for (const s of m.elasticSnapshots.values()) {
+    if (s.name.toLowerCase() === name.toLowerCase()) {
+      throw new ApiError('ConflictException', 409, `a snapshot named ${name} already exists`, {
+        resourceId: s.arn,
+        resourceType: 'cluster-snapshot',
+      });
+    }
+  }
+  const manual = [...m.elasticSnapshots.values()].filter((s) => s.type === 'manual').length;
+  if (manual >= m.quotas.elasticSnapshots) {
+    throw new ApiError(
+      'ServiceQuotaExceededException',
+      402,
+      `manual snapshot quota of ${m.quotas.elasticSnapshots} reached`,
+    );
+  }
+  const arn = m.elasticArn('cluster-snapshot', `${clusterArn}/${name}`);
+  const s: ElasticSnapshot = {
+    arn,
+    name,
+    clusterArn,
+    type: 'manual',
+    createdAt: m.now().toISOString(),
+    tags,
+    ...m.timing(op, `${clusterArn} ${name}`, minutes),
+  };
+  m.elasticSnapshots.set(arn, s);
+  return s;
+}
+
+export function handleElastic(m: Model, op: string, param: string | undefined, req: ElasticRequest): unknown {
+  switch (op) {
+    case 'ListClusters': {
+      const { slice, nextToken } = page([...m.clusters.values()], req.query, 1, 100, 100);
+      return {
+        clusters: slice.map((c) => ({ clusterArn: c.arn, clusterName: c.name, status: c.status })),
+        ...(nextToken ? { nextToken } : {}),
+      };
+    }
+    case 'GetCluster': {
+      const c = param ? m.clusters.get(param) : undefined;
+      if (!c)
+        throw new ApiError('ResourceNotFoundException', 404, `cluster ${param} not found`, {
+          resourceId: param,
+          resourceType: 'cluster',
+        });
+      return {
+        cluster: {
+          adminUserName: 'docdbadmin',
+          authType: 'PLAIN_TEXT',
+          clusterArn: c.arn,
+          clusterEndpoint: `${c.name}.standin.local`,
+          clusterName: c.name,
+          createTime: c.createdAt,
+          kmsKeyId: 'AWS_OWNED_KMS_KEY',
+          preferredMaintenanceWindow: 'sun:02:00-sun:02:30',
+          shardCapacity: 2,
+          shardCount: 1,
+          status: c.status,
+          subnetIds: ['subnet-0standin'],
+          vpcSecurityGroupIds: ['sg-0standin'],
+        },
+      };
+    }
+    case 'CreateClusterSnapshot': {
+      const clusterArn = req.body.clusterArn;
+      if (typeof clusterArn !== 'string') throw validation('clusterArn is required', 'clusterArn');
+      const name = checkSnapshotName(req.body.snapshotName, 'snapshotName');
+      const tags = checkTags(req.body.tags);
+      const c = m.clusters.get(clusterArn);
+      if (!c)
+        throw new ApiError('ResourceNotFoundException', 404, `cluster ${clusterArn} not found`, {
+          resourceId: clusterArn,
+          resourceType: 'cluster',
+        });
+      if (c.status !== 'ACTIVE')
+        throw new ApiError('ConflictException', 409, `cluster ${c.name} is ${c.status}`, {
+          resourceId: clusterArn,
+          resourceType: 'cluster',
+        });
+      const minutes = c.createMinutes ?? m.durations.createMinutes;
+      return { snapshot: snapshotOut(m, createSnapshot(m, clusterArn, name, tags, op, minutes)) };
+    }
+    case 'CopyClusterSnapshot': {
+      const src = findSnapshot(m, param);
+      const name = checkSnapshotName(req.body.targetSnapshotName, 'targetSnapshotName');
+      const tags = { ...(req.body.copyTags === true ? src.tags : {}), ...checkTags(req.body.tags) };
+      return { snapshot: snapshotOut(m, createSnapshot(m, src.clusterArn, name, tags, op, m.durations.copyMinutes)) };
+    }
+    case 'GetClusterSnapshot':
+      return { snapshot: snapshotOut(m, findSnapshot(m, param)) };
+    case 'DeleteClusterSnapshot': {
+      const s = findSnapshot(m, param);
+      const status = m.elasticStatus(s);
+      if (s.type === 'automated')
+        throw new ApiError('ConflictException', 409, 'automated snapshots cannot be deleted', {
+          resourceId: s.arn,
+          resourceType: 'cluster-snapshot',
+        });
+      if (status !== 'ACTIVE')
+        throw new ApiError('ConflictException', 409, `snapshot is ${status}`, {
+          resourceId: s.arn,
+          resourceType: 'cluster-snapshot',
+        });
+      m.elasticSnapshots.delete(s.arn);
+      return { snapshot: { ...snapshotOut(m, s), status: 'DELETING' } };
+    }
+    case 'ListClusterSnapshots': {
+      const clusterArn = req.query.get('clusterArn');
+      const type = req.query.get('snapshotType')?.toLowerCase();
+      const all = [...m.elasticSnapshots.values()].filter(
+        (s) => (!clusterArn || s.clusterArn === clusterArn) && (!type || s.type === type),
+      );
+      const { slice, nextToken } = page(all, req.query, 20, 100, 100);
+      return {
+        snapshots: slice.map((s) => ({
+          clusterArn: s.clusterArn,
+          snapshotArn: s.arn,
+          snapshotCreationTime: s.createdAt,
+          snapshotName: s.name,
+          status: m.elasticStatus(s),
+        })),
+        ...(nextToken ? { nextToken } : {}),
+      };
+    }
+    case 'TagResource': {
+      const tags = tagsOf(m, param);
+      const add = checkTags(req.body.tags);
+      if (Object.keys({ ...tags, ...add }).length > 50) throw validation('a resource can hold at most 50 tags', 'tags');
+      Object.assign(tags, add);
+      return {};
+    }
+    case 'UntagResource': {
+      const tags = tagsOf(m, param);
+      const keys = req.query.getAll('tagKeys');
+      if (keys.length > 50) throw validation('at most 50 tag keys', 'tagKeys');
+      for (const k of keys) delete tags[k];
+      return {};
+    }
+    case 'ListTagsForResource':
+      return { tags: { ...tagsOf(m, param) } };
+    default:
+      throw validation(`unknown operation ${op}`);
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * RDS cluster snapshots (query protocol: form-encoded POST, XML answers) as the SDK speaks it.
+ */
+import { ApiError } from './elastic.js';
+import type { ClusterSnapshot, Model, SharedSnapshot } from './model.js';
+
+export const NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
+
+/** Wire codes and statuses of the faults the stand-in answers with. */
+export const RDS_ERRORS: Record<string, number> = {
+  DBClusterSnapshotAlreadyExistsFault: 400,
+  DBClusterSnapshotNotFoundFault: 404,
+  InvalidDBClusterSnapshotStateFault: 400,
+  InvalidDBClusterStateFault: 400,
+  SnapshotQuotaExceeded: 400,
+  KMSKeyNotAccessibleFault: 400,
+  DBSnapshotNotFound: 404,
+  Throttling: 400,
+  InvalidParameterValue: 400,
+  InvalidParameterCombination: 400,
+  InternalFailure: 500,
+  ServiceUnavailable: 503,
+  AccessDenied: 403,
+};
+
+const fault = (code: string, message: string) => new ApiError(code, RDS_ERRORS[code] ?? 400, message);
+
+export const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+type XmlValue = string | number | boolean | undefined | XmlNode | XmlNode[];
+interface XmlNode {
+  [tag: string]: XmlValue;
+}
+
+/** Serialises {Tag: value}; arrays become repeated children of the given member name. */
+export function toXml(node: XmlNode): string {
+  return Object.entries(node)
+    .map(([tag, v]) => {
+      if (v === undefined) return '';
+      if (Array.isArray(v)) return `<${tag}>${v.map((c) => toXml(c)).join('')}</${tag}>`;
+      if (typeof v === 'object') return `<${tag}>${toXml(v)}</${tag}>`;
+      return `<${tag}>${xmlEscape(String(v))}</${tag}>`;
+    })
+    .join('');
+}
+
+/** Parses query parameters into nested values: `Tags.Tag.1.Key` -> Tags: [{Key}], `TagKeys.member.1` -> [..]. */
+export function parseQuery(body: string): Record<string, unknown> {
+  const params = new URLSearchParams(body);
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of params) {
+    const parts = key.split('.');
+    let cur: Record<string, unknown> = root;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as string;
+      const last = i === parts.length - 1;
+      const next = parts[i + 1];
+      const after = parts[i + 2];
+      // list: Name.member.N or Name.<MemberName>.N
+      if (next !== undefined && after !== undefined && /^\d+$/.test(after) && !/^\d+$/.test(next)) {
+        const list = (cur[part] ??= []) as unknown[];
+        const idx = Number(after) - 1;
+        if (i + 3 >= parts.length) {
+          list[idx] = value;
+          break;
+        }
+        const item = (list[idx] ??= {}) as Record<string, unknown>;
+        cur = item;
+        i += 2;
+        continue;
+      }
+      if (last) cur[part] = value;
+      else cur = (cur[part] ??= {}) as Record<string, unknown>;
+    }
+  }
+  return root;
+}
+
+function snapshotXml(m: Model, s: ClusterSnapshot, statusOverride?: string): XmlNode {
+  const p = m.progress(s);
+  return {
+    AvailabilityZones: [{ AvailabilityZone: `${m.region}a` }],
+    DBClusterSnapshotIdentifier: s.id,
+    DBClusterIdentifier: s.clusterId,
+    SnapshotCreateTime: s.createdAt,
+    Engine: s.engine,
+    AllocatedStorage: 10,
+    Status: statusOverride ?? m.clusterSnapshotStatus(s),
+    Port: s.engine === 'aurora-postgresql' ? 5432 : s.engine === 'aurora-mysql' ? 3306 : 27017,
+    VpcId: 'vpc-0standin',
+    ClusterCreateTime: s.createdAt,
+    MasterUsername: 'admin',
+    EngineVersion: '5.0.0',
+    LicenseModel: s.engine === 'docdb' ? 'docdb' : 'general-public-license',
+    SnapshotType: s.type,
+    PercentProgress: p.percent,
+    StorageEncrypted: s.encrypted,
+    KmsKeyId: s.kmsKeyId,
+    DBClusterSnapshotArn: s.arn,
+    SourceDBClusterSnapshotArn: s.source,
+    IAMDatabaseAuthenticationEnabled: false,
+    TagList: Object.entries(s.tags).map(([Key, Value]) => ({ Tag: { Key, Value } })),
+  };
+}
+
+function sharedXml(m: Model, s: SharedSnapshot): XmlNode {
+  return {
+    AvailabilityZones: [{ AvailabilityZone: `${m.region}a` }],
+    DBClusterSnapshotIdentifier: s.arn,
+    DBClusterIdentifier: s.clusterId,
+    SnapshotCreateTime: s.createdAt,
+    Engine: s.engine,
+    AllocatedStorage: 10,
+    Status: 'available',
+    Port: 27017,
+    VpcId: 'vpc-0owner',
+    ClusterCreateTime: s.createdAt,
+    MasterUsername: 'admin',
+    EngineVersion: '5.0.0',
+    LicenseModel: s.engine === 'docdb' ? 'docdb' : 'general-public-license',
+    SnapshotType: 'shared',
+    PercentProgress: 100,
+    StorageEncrypted: s.encrypted,
+    KmsKeyId: s.kmsKeyId,
+    DBClusterSnapshotArn: s.arn,
+    IAMDatabaseAuthenticationEnabled: false,
+    TagList: [],
+  };
+}
+
+function tagList(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of (raw as { Key?: string; Value?: string }[] | undefined) ?? []) {
+    if (!t?.Key) continue;
+    const key = t.Key;
+    const value = t.Value ?? '';
+    if (key.length > 128 || /^(aws|rds):/i.test(key) || value.length > 256) {
+      throw fault('InvalidParameterValue', `tag ${key} is not valid`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+const ID_RE = /^[a-zA-Z][a-zA-Z0-9-]*$/;
+function checkIdentifier(id: unknown, field: string): string {
+  if (
+    typeof id !== 'string' ||
+    id.length < 1 ||
+    id.length > 63 ||
+    !ID_RE.test(id) ||
+    id.includes('--') ||
+    id.endsWith('-')
+  ) {
+    throw fault(
+      'InvalidParameterValue',
+      `${field} must be 1-63 letters, digits or hyphens, start with a letter, no -- or trailing hyphen`,
+    );
+  }
+  return id.toLowerCase();
+}
+
+function ownedByArn(m: Model, arn: unknown): ClusterSnapshot {
+  for (const s of m.clusterSnapshots.values()) if (s.arn === arn) return s;
+  throw fault('DBSnapshotNotFound', `resource ${String(arn)} not found`);
+}
+
+export function handleRds(m: Model, action: string, p: Record<string, unknown>): XmlNode {
+  switch (action) {
+    case 'DescribeDBClusterSnapshots': {
+      const max = p.MaxRecords === undefined ? 100 : Number(p.MaxRecords);
+      if (!Number.isInteger(max) || max < 20 || max > 100)
+        throw fault('InvalidParameterValue', 'MaxRecords must be 20-100');
+      const type = typeof p.SnapshotType === 'string' ? p.SnapshotType : undefined;
+      const includeShared = p.IncludeShared === 'true';
+      const id = typeof p.DBClusterSnapshotIdentifier === 'string' ? p.DBClusterSnapshotIdentifier : undefined;
+      const clusterId = typeof p.DBClusterIdentifier === 'string' ? p.DBClusterIdentifier : undefined;
+      const filters = ((p.Filters as { Name?: string; Values?: string[] }[] | undefined) ?? []).filter(Boolean);
+      let items: XmlNode[] = [];
+      const owned = [...m.clusterSnapshots.values()];
+      const wantOwned = type === undefined || type === 'manual' || type === 'automated';
+      if (wantOwned) {
+        items = owned
+          .filter((s) => (type ? s.type === type : true))
+          .filter((s) => (id ? s.id === id.toLowerCase() || s.arn === id : true))
+          .filter((s) => (clusterId ? s.clusterId === clusterId : true))
+          .map((s) => snapshotXml(m, s));
+      }
+      if (type === 'shared' || (type === undefined && includeShared)) {
+        items.push(
+          ...[...m.shared.values()]
+            .filter((s) => (id ? s.arn === id : true) && (clusterId ? s.clusterId === clusterId : true))
+            .map((s) => sharedXml(m, s)),
+        );
+      }
+      for (const f of filters) {
+        const field = {
+          'db-cluster-id': 'DBClusterIdentifier',
+          'db-cluster-snapshot-id': 'DBClusterSnapshotIdentifier',
+          'snapshot-type': 'SnapshotType',
+          engine: 'Engine',
+        }[f.Name ?? ''];
+        if (!field) throw fault('InvalidParameterValue', `unknown filter ${f.Name}`);
+        items = items.filter((x) => (f.Values ?? []).includes(String(x[field])));
+      }
+      if (id && items.length === 0) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found`);
+      const start = Number(p.Marker ?? 0);
+      const slice = items.slice(start, start + max);
+      const marker = start + max < items.length ? String(start + max) : undefined;
+      return { DBClusterSnapshots: slice.map((s) => ({ DBClusterSnapshot: s })), Marker: marker };
+    }
+    case 'CopyDBClusterSnapshot': {
+      const sourceId = String(p.SourceDBClusterSnapshotIdentifier ?? '');
+      const target = checkIdentifier(p.TargetDBClusterSnapshotIdentifier, 'TargetDBClusterSnapshotIdentifier');
+      const shared = m.shared.get(sourceId);
+      const ownSource = m.clusterSnapshots.get(sourceId.toLowerCase());
+      if (!shared && !ownSource)
+        throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${sourceId} not found`);
+      if (m.clusterSnapshots.has(target))
+        throw fault('DBClusterSnapshotAlreadyExistsFault', `DBClusterSnapshot ${target} already exists`);
+      if (ownSource && m.clusterSnapshotStatus(ownSource) !== 'available') {
+        throw fault('InvalidDBClusterSnapshotStateFault', `source snapshot ${sourceId} is not available`);
+      }
+      const encrypted = shared ? shared.encrypted : (ownSource?.encrypted ?? false);
+      const kms = typeof p.KmsKeyId === 'string' ? p.KmsKeyId : undefined;
+      if (shared && encrypted && !kms) {
+        throw fault(
+          'KMSKeyNotAccessibleFault',
+          `KmsKeyId is required to copy the encrypted shared snapshot ${sourceId}`,
+        );
+      }
+      if (!encrypted && kms)
+        throw fault('InvalidParameterCombination', 'KmsKeyId must not be given for an unencrypted source snapshot');
+      if (kms && !m.kmsKeys.includes(kms)) throw fault('KMSKeyNotAccessibleFault', `KMS key ${kms} is not accessible`);
+      const manual = [...m.clusterSnapshots.values()].filter((s) => s.type === 'manual').length;
+      if (manual >= m.quotas.manualClusterSnapshots) {
+        throw fault(
+          'SnapshotQuotaExceeded',
+          `Cannot create more than ${m.quotas.manualClusterSnapshots} manual snapshots`,
+        );
+      }
+      if (m.copiesInFlight() >= m.quotas.concurrentCopies) {
+        throw fault(
+          'SnapshotQuotaExceeded',
+          `Cannot run more than ${m.quotas.concurrentCopies} snapshot copies at once`,
+        );
+      }
+      const sourceTags = shared?.tags ?? ownSource?.tags ?? {};
+      const tags = { ...(p.CopyTags === 'true' ? sourceTags : {}), ...tagList(p.Tags) };
+      const minutes = shared?.copyMinutes ?? m.durations.copyMinutes;
+      const s: ClusterSnapshot = {
+        id: target,
+        arn: m.rdsArn(m.accountId, target),
+        clusterId: shared?.clusterId ?? ownSource?.clusterId ?? 'unknown',
+        engine: shared?.engine ?? ownSource?.engine ?? 'docdb',
+        type: 'manual',
+        createdAt: m.now().toISOString(),
+        encrypted,
+        kmsKeyId: kms ?? ownSource?.kmsKeyId,
+        tags,
+        source: shared?.arn ?? ownSource?.arn,
+        busyStatus: 'copying',
+        ...m.timing('CopyDBClusterSnapshot', `${sourceId} ${target}`, minutes),
+      };
+      m.clusterSnapshots.set(target, s);
+      m.maxCopiesInFlight = Math.max(m.maxCopiesInFlight, m.copiesInFlight());
+      return { DBClusterSnapshot: snapshotXml(m, s) };
+    }
+    case 'DeleteDBClusterSnapshot': {
+      const id = String(p.DBClusterSnapshotIdentifier ?? '').toLowerCase();
+      const s = m.clusterSnapshots.get(id);
+      if (!s) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found`);
+      const status = m.clusterSnapshotStatus(s);
+      if (s.type === 'automated')
+        throw fault('InvalidDBClusterSnapshotStateFault', 'automated snapshots cannot be deleted');
+      if (status === 'creating') throw fault('InvalidDBClusterSnapshotStateFault', `snapshot ${id} is creating`);
+      // deleting a target that is copying cancels the copy
+      m.clusterSnapshots.delete(id);
+      return { DBClusterSnapshot: snapshotXml(m, s, 'deleted') };
+    }
+    case 'AddTagsToResource': {
+      const s = ownedByArn(m, p.ResourceName);
+      const add = tagList(p.Tags);
+      if (Object.keys({ ...s.tags, ...add }).length > 50)
+        throw fault('InvalidParameterValue', 'a resource can hold at most 50 tags');
+      Object.assign(s.tags, add);
+      return {};
+    }
+    case 'RemoveTagsFromResource': {
+      const s = ownedByArn(m, p.ResourceName);
+      for (const k of (p.TagKeys as string[] | undefined) ?? []) delete s.tags[k];
+      return {};
+    }
+    case 'ListTagsForResource': {
+      const s = ownedByArn(m, p.ResourceName);
+      return { TagList: Object.entries(s.tags).map(([Key, Value]) => ({ Tag: { Key, Value } })) };
+    }
+    default:
+      throw fault('InvalidParameterValue', `unsupported action ${action}`);
+  }
+}

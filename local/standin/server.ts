@@ -1,0 +1,138 @@
+/**
+ * The stand-in's HTTP server on 127.0.0.1 (ephemeral port). One port serves both services; a request
+ * is routed by the service in its SigV4 credential scope, as AWS routes by host name.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, ELASTIC_STATUS, handleElastic, routeElastic } from './elastic.js';
+import { Model } from './model.js';
+import { handleRds, NS, parseQuery, RDS_ERRORS, toXml, xmlEscape } from './rds.js';
+import type { World } from './world.js';
+
+export interface StandIn {
+  model: Model;
+  url: string;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let requestSeq = 0;
+
+function serviceOf(req: IncomingMessage): string {
+  const auth = String(req.headers.authorization ?? '');
+  const m = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth);
+  return m?.[1] ?? '';
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-requestid': `standin-${++requestSeq}`,
+    ...headers,
+  });
+  res.end(JSON.stringify(body));
+}
+
+function sendXml(res: ServerResponse, status: number, xml: string) {
+  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': `standin-${++requestSeq}` });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+}
+
+export type ExtraHandler = (
+  service: string,
+  req: IncomingMessage,
+  body: string,
+  res: ServerResponse,
+) => Promise<boolean>;
+
+export async function startStandIn(world: World, extra?: ExtraHandler): Promise<StandIn> {
+  const model = new Model(world);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const service = serviceOf(req);
+    const body = await readBody(req);
+    if (extra && (await extra(service, req, body, res))) return;
+    const url = new URL(req.url ?? '/', 'http://standin');
+    if (service === 'rds') {
+      const params = parseQuery(body);
+      const action = String(params.Action ?? '');
+      const op = action === 'ListTagsForResource' ? 'ListTagsForResource.rds' : action;
+      model.count(op);
+      try {
+        const fault = model.takeFault(op, body);
+        if (fault?.latencyMs) await sleep(fault.latencyMs);
+        if (fault?.reset) return void req.socket.destroy();
+        if (fault?.error)
+          throw new ApiError(fault.error, RDS_ERRORS[fault.error] ?? 400, `injected fault ${fault.error}`);
+        const result = handleRds(model, action, params);
+        const inner = Object.keys(result).length > 0 ? `<${action}Result>${toXml(result)}</${action}Result>` : '';
+        sendXml(
+          res,
+          200,
+          `<${action}Response xmlns="${NS}">${inner}<ResponseMetadata><RequestId>standin-${++requestSeq}</RequestId></ResponseMetadata></${action}Response>`,
+        );
+      } catch (err) {
+        const e = err instanceof ApiError ? err : new ApiError('InternalFailure', 500, (err as Error).message);
+        const type = e.status >= 500 ? 'Receiver' : 'Sender';
+        sendXml(
+          res,
+          e.status,
+          `<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message></Error><RequestId>standin-${++requestSeq}</RequestId></ErrorResponse>`,
+        );
+      }
+      return;
+    }
+    if (service === 'docdb-elastic') {
+      const parsed = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+      const request = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body: parsed };
+      const route = routeElastic(request);
+      if (!route)
+        return sendJson(
+          res,
+          404,
+          { message: `no route for ${req.method} ${url.pathname}` },
+          { 'x-amzn-errortype': 'ResourceNotFoundException' },
+        );
+      model.count(route.op);
+      try {
+        const fault = model.takeFault(route.op, `${decodeURIComponent(url.pathname)} ${body}`);
+        if (fault?.latencyMs) await sleep(fault.latencyMs);
+        if (fault?.reset) return void req.socket.destroy();
+        if (fault?.error)
+          throw new ApiError(fault.error, ELASTIC_STATUS[fault.error] ?? 400, `injected fault ${fault.error}`);
+        sendJson(res, 200, handleElastic(model, route.op, route.param, request));
+      } catch (err) {
+        const e = err instanceof ApiError ? err : new ApiError('InternalServerException', 500, (err as Error).message);
+        const headers: Record<string, string> = { 'x-amzn-errortype': e.code };
+        if (e.status === 429) headers['retry-after'] = '1';
+        sendJson(res, e.status, { message: e.message, ...e.extra }, headers);
+      }
+      return;
+    }
+    sendJson(res, 400, { message: `unknown service "${service}"` }, { 'x-amzn-errortype': 'UnknownServiceException' });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent)
+        sendJson(res, 500, { message: String(err) }, { 'x-amzn-errortype': 'InternalServerException' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    model,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
