@@ -59,19 +59,23 @@ export function parseQuery(body: string): Record<string, unknown> {
       const after = parts[i + 2];
       // list: Name.member.N or Name.<MemberName>.N
       if (next !== undefined && after !== undefined && /^\d+$/.test(after) && !/^\d+$/.test(next)) {
-        const list = (cur[part] ??= []) as unknown[];
+        cur[part] ??= [];
+        const list = cur[part] as unknown[];
         const idx = Number(after) - 1;
         if (i + 3 >= parts.length) {
           list[idx] = value;
           break;
         }
-        const item = (list[idx] ??= {}) as Record<string, unknown>;
-        cur = item;
+        list[idx] ??= {};
+        cur = list[idx] as Record<string, unknown>;
         i += 2;
         continue;
       }
       if (last) cur[part] = value;
-      else cur = (cur[part] ??= {}) as Record<string, unknown>;
+      else {
+        cur[part] ??= {};
+        cur = cur[part] as Record<string, unknown>;
+      }
     }
   }
   return root;
