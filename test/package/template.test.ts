@@ -1,0 +1,147 @@
+/**
+ * Assertions on the CloudFormation template that `serverless package` generated
+ * (npm run test:package runs the package first).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadPolicyFile } from '../../functions/shared/config.js';
+import { OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+const template = JSON.parse(
+  readFileSync(new URL('../../.serverless/cloudformation-template-update-stack.json', import.meta.url), 'utf8'),
+) as { Resources: Record<string, Resource>; Outputs: Record<string, unknown> };
+const resources = Object.entries(template.Resources);
+const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+const policies = loadPolicyFile(new URL('../../policies.yml', import.meta.url).pathname);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+const statementsOf = (role: Resource): Statement[] =>
+  ((role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
+const roles = ofType('AWS::IAM::Role');
+const allStatements = roles.flatMap(([name, r]) => statementsOf(r).map((s) => ({ role: name, s })));
+
+/** Read-only list/describe actions that have no resource-level permission in these APIs. */
+const STAR_ALLOWED = new Set([
+  'docdb-elastic:ListClusters',
+  'docdb-elastic:ListClusterSnapshots',
+  'rds:DescribeDBClusterSnapshots',
+]);
+const WRITE = /:(Create|Copy|Delete|Add|Remove|Tag|Untag|Put|Start|Modify)/;
+
+describe('packaged CloudFormation template', () => {
+  it('holds the Standard state machine with the definition from statemachine/', () => {
+    const sm = ofType('AWS::StepFunctions::StateMachine');
+    expect(sm).toHaveLength(1);
+    const [, machine] = sm[0] as [string, Resource];
+    expect(machine.Properties.StateMachineType ?? 'STANDARD').toBe('STANDARD');
+    const def = JSON.stringify(machine.Properties.DefinitionString);
+    for (const state of [
+      'Validate Input',
+      'Plan And Start',
+      'Wait For Operations',
+      'Check Operations',
+      'Apply Tags',
+      'Apply Retention',
+      'Report',
+    ]) {
+      expect(def).toContain(state);
+    }
+    expect(template.Outputs.StateMachineArn).toBeDefined();
+  });
+
+  it('has one EventBridge Scheduler schedule per policy schedule, enabled as the policy says', () => {
+    const expected = policies.policies.flatMap((p) => p.schedules.map((s) => ({ policy: p.name, ...s })));
+    const schedules = ofType('AWS::Scheduler::Schedule').map(([, r]) => r.Properties);
+    expect(schedules).toHaveLength(expected.length);
+    for (const want of expected) {
+      const got = schedules.find((s) => JSON.parse((s.Target as { Input: string }).Input).policy === want.policy);
+      expect(got, want.policy).toBeDefined();
+      expect(got?.ScheduleExpression).toBe(want.expression);
+      expect(got?.ScheduleExpressionTimezone).toBe(want.timezone);
+      expect(got?.State).toBe(want.enabled ? 'ENABLED' : 'DISABLED');
+      const target = got?.Target as { Input: string; RetryPolicy: unknown; DeadLetterConfig: unknown; Arn: unknown };
+      expect(JSON.parse(target.Input).scheduledTime).toBe('<aws.scheduler.scheduled-time>');
+      expect(target.RetryPolicy).toBeDefined();
+      expect(target.DeadLetterConfig).toBeDefined();
+      expect(target.Arn).toEqual({ Ref: 'BackupStateMachine' });
+    }
+  });
+
+  it('runs every function on nodejs22.x with its own role and a log group with retention', () => {
+    const fns = ofType('AWS::Lambda::Function');
+    expect(fns.length).toBe(7);
+    const roleNames = new Set<string>();
+    for (const [name, fn] of fns) {
+      expect(fn.Properties.Runtime, name).toBe('nodejs22.x');
+      const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      expect(role, name).not.toBe('IamRoleLambdaExecution');
+      roleNames.add(role);
+    }
+    expect(roleNames.size).toBe(fns.length);
+    for (const [name, lg] of ofType('AWS::Logs::LogGroup'))
+      expect(lg.Properties.RetentionInDays, name).toBeGreaterThan(0);
+  });
+
+  it('has no * action anywhere', () => {
+    for (const { role, s } of allStatements) for (const a of asList(s.Action)) expect(a, role).not.toMatch(/\*/);
+  });
+
+  it('uses a * resource only for read-only list actions without resource-level permissions', () => {
+    for (const { role, s } of allStatements) {
+      if (!asList(s.Resource).includes('*')) continue;
+      for (const a of asList(s.Action)) {
+        expect(STAR_ALLOWED.has(a), `${role}: ${a} on *`).toBe(true);
+        expect(a).not.toMatch(WRITE);
+      }
+    }
+  });
+
+  it('conditions every delete on the ownership tag', () => {
+    const deletes = allStatements.filter(({ s }) => asList(s.Action).some((a) => /:Delete/.test(a)));
+    expect(deletes.length).toBeGreaterThanOrEqual(2);
+    for (const { role, s } of deletes) {
+      expect(s.Condition?.StringEquals?.[`aws:ResourceTag/${OWNERSHIP_KEYS.managedBy}`], role).toBe(
+        'backup-orchestrator',
+      );
+    }
+  });
+
+  it('limits KMS to the configured keys (and allowed source accounts) through RDS only', () => {
+    const kms = allStatements.filter(({ s }) => asList(s.Action).some((a) => a.startsWith('kms:')));
+    const keys = policies.policies.flatMap((p) => (p.copy?.kmsKeyId ? [p.copy.kmsKeyId] : []));
+    expect(kms.length).toBeGreaterThan(0);
+    for (const { s } of kms) {
+      expect(s.Condition?.StringEquals?.['kms:ViaService']).toBeDefined();
+      for (const r of asList(s.Resource)) {
+        const text = JSON.stringify(r);
+        const ok = keys.some((k) => text.includes(k)) || /:kms:\$\{AWS::Region\}:\d{12}:key\/\*/.test(text);
+        expect(ok, text).toBe(true);
+        expect(text).not.toContain(':${AWS::AccountId}:key/*');
+      }
+    }
+  });
+
+  it('lets the state machine invoke only this service functions', () => {
+    const role = template.Resources.BackupStateMachineRole as Resource;
+    const invokes = statementsOf(role);
+    for (const s of invokes) {
+      expect(asList(s.Action)).toEqual(['lambda:InvokeFunction']);
+      for (const r of asList(s.Resource)) expect(JSON.stringify(r)).toMatch(/LambdaFunction/);
+    }
+  });
+
+  it('lets the scheduler start only this state machine', () => {
+    const role = template.Resources.SchedulerRole as Resource;
+    const start = statementsOf(role).find((s) => asList(s.Action).includes('states:StartExecution'));
+    expect(start?.Resource).toEqual({ Ref: 'BackupStateMachine' });
+  });
+});
