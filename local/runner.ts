@@ -127,6 +127,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   };
   const { definition, functionOf } = loadDefinition(model.region, model.accountId);
   const startMs = model.nowMs;
+  const virtualStart = model.now().toISOString();
   const executionName =
     opts.executionName ?? `local-${model.now().toISOString().replace(/[-:.]/g, '')}-${++executionSeq}`;
   let lambdaInvocations = 0;
@@ -153,7 +154,9 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
         model.advance(wait);
       }
       lambdaInvocations++;
-      const payload = JSON.parse(JSON.stringify(input)) as unknown;
+      const payload = JSON.parse(JSON.stringify(input)) as { execution?: { startTime?: string } };
+      // The interpreter stamps $$.Execution.StartTime with the real clock; the execution started at virtual time.
+      if (payload.execution?.startTime) payload.execution.startTime = virtualStart;
       measure(payload);
       try {
         const out = await handler(payload as never, context);

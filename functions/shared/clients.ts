@@ -18,9 +18,9 @@ export interface Deps {
 }
 
 export function createClients(region: string): Clients {
-  // Adaptive retry adds client-side rate limiting on top of the standard backoff: throttling storms
-  // are absorbed here first; what still fails reaches the state machine's Retry.
-  const common = { region, maxAttempts: 5, retryMode: 'adaptive' as const };
+  // Standard retries (exponential backoff with jitter) absorb short throttling bursts and 5xx here;
+  // what still fails reaches the item's own handling or the state machine's Retry.
+  const common = { region, maxAttempts: 4, retryMode: 'standard' as const };
   return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common) };
 }
 

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { loadPolicyFile } from '../../functions/shared/config.js';
+import { type PolicyFile, parsePolicyYaml } from '../../functions/shared/policy.js';
+import { type RunResult, runWorkflow } from '../../local/runner.js';
+import type { StandIn } from '../../local/standin/server.js';
+import { parseWorld, type World, type WorldInput } from '../../local/standin/world.js';
+
+export const examplePolicies = (): PolicyFile =>
+  loadPolicyFile(new URL('../../policies.yml', import.meta.url).pathname);
+export const exampleWorld = (): World =>
+  parseWorld(JSON.parse(readFileSync(new URL('../../local/worlds/example.json', import.meta.url), 'utf8')));
+export const world = (w: WorldInput): World => parseWorld(w);
+export const policies = (yaml: string): PolicyFile => parsePolicyYaml(yaml);
+
+export interface Envelope {
+  success: boolean;
+  data: {
+    id: string;
+    created_at: string;
+    status: 'SUCCEEDED' | 'PARTIAL';
+    summary: Record<string, number>;
+    failures: { target: string; code: string; message: string }[];
+    deleted: { snapshot: string; target: string; reasons: string[] }[];
+    plan?: Record<string, number>;
+  };
+}
+
+export async function run(opts: {
+  world: World;
+  policyFile: PolicyFile;
+  input: unknown;
+  standIn?: StandIn;
+}): Promise<RunResult & { envelope: Envelope }> {
+  const r = await runWorkflow(opts);
+  return { ...r, envelope: r.output as Envelope };
+}
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+export const clusterArn = (uuid: string) => `arn:aws:docdb-elastic:${REGION}:${ACCOUNT}:cluster/${uuid}`;
