@@ -116,6 +116,7 @@ export async function runWorkflow(opts: RunOptions): Promise<RunResult> {
 }
 
 let executionSeq = 0;
+const machines = new Map<string, StateMachine>();
 
 async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const { model } = standIn;
@@ -176,7 +177,13 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     if (state.Type === 'Task') retryIntervalOverrides[name] = 0;
   }
 
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const machineKey = `${model.region}|${model.accountId}`;
+  let machine = machines.get(machineKey);
+  if (!machine) {
+    // Construction validates the definition (~150 ms): once per account and region per process.
+    machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    machines.set(machineKey, machine);
+  }
   const execution = machine.run(opts.input as never, {
     overrides: {
       taskResourceLocalHandlers: taskResourceLocalHandlers as never,
