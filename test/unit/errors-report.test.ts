@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, describeFailure } from '../../functions/report/report.js';
+import { ERROR_CODES, OrchestratorError, toOrchestratorError, ValidationError } from '../../functions/shared/errors.js';
+import type { Run } from '../../functions/shared/run.js';
+import { emptyProgress } from '../../functions/start-operations/start-operations.js';
+
+const awsError = (name: string, status?: number) =>
+  Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+
+describe('error mapping', () => {
+  it.each([
+    ['ValidationException', 'VALIDATION_ERROR'],
+    ['AccessDeniedException', 'ACCESS_DENIED'],
+    ['ResourceNotFoundException', 'NOT_FOUND'],
+    ['ConflictException', 'CONFLICT'],
+    ['ServiceQuotaExceededException', 'SERVICE_QUOTA_EXCEEDED'],
+    ['ThrottlingException', 'THROTTLING'],
+    ['InternalServerException', 'INTERNAL_ERROR'],
+    ['DBClusterSnapshotAlreadyExistsFault', 'CONFLICT'],
+    ['DBClusterSnapshotNotFoundFault', 'NOT_FOUND'],
+    ['InvalidDBClusterSnapshotStateFault', 'CONFLICT'],
+    ['SnapshotQuotaExceededFault', 'SERVICE_QUOTA_EXCEEDED'],
+    ['KMSKeyNotAccessibleFault', 'KMS_KEY_NOT_ACCESSIBLE'],
+    ['Throttling', 'THROTTLING'],
+  ])('%s -> %s', (name, code) => {
+    const e = toOrchestratorError(awsError(name), 'CreateClusterSnapshot x');
+    expect(e.code).toBe(code);
+    expect(e.message).toBe(`CreateClusterSnapshot x: ${name}: ${name} happened`);
+  });
+  it('falls back on the HTTP status, then INTERNAL_ERROR', () => {
+    expect(toOrchestratorError(awsError('Weird', 429)).code).toBe('THROTTLING');
+    expect(toOrchestratorError(awsError('Weird', 402)).code).toBe('SERVICE_QUOTA_EXCEEDED');
+    expect(toOrchestratorError(awsError('Weird', 503)).code).toBe('INTERNAL_ERROR');
+    expect(toOrchestratorError('boom').code).toBe('INTERNAL_ERROR');
+  });
+  it('gives every code a distinct stable error name', () => {
+    const names = ERROR_CODES.map((c) => new OrchestratorError(c, 'x').name);
+    expect(new Set(names).size).toBe(ERROR_CODES.length);
+    expect(new ValidationError('x').name).toBe('ValidationError');
+  });
+});
+
+const RUN: Run = {
+  id: 'exec-1',
+  policy: 'daily',
+  slot: '2026-11-22T03:00:00.000Z',
+  startedAt: '2026-11-22T03:00:05.000Z',
+  dryRun: false,
+  skip: [],
+  accountId: '123456789012',
+  region: 'us-east-1',
+  createDeadline: '2026-11-22T09:00:05.000Z',
+};
+
+describe('report', () => {
+  it('builds the seed envelope; failures make it PARTIAL', () => {
+    const progress = { ...emptyProgress(), created: 3, copied: 1, adopted: 1 };
+    const ok = buildReport({ run: RUN, progress }, new Date('2026-11-22T05:00:00Z'));
+    expect(ok).toMatchObject({
+      success: true,
+      data: {
+        id: 'exec-1',
+        created_at: '2026-11-22T05:00:00.000Z',
+        status: 'SUCCEEDED',
+        summary: { created: 3, copied: 1, skipped: 1, failed: 0 },
+      },
+    });
+    const failure = { target: 'arn:x', code: 'THROTTLING' as const, message: 'arn:x: slow down' };
+    const partial = buildReport(
+      {
+        run: RUN,
+        progress,
+        retention: { count: 2, kept: 5, deleted: [], wouldDelete: 2, failures: [failure], failureCount: 1 },
+      },
+      new Date('2026-11-22T05:00:00Z'),
+    );
+    expect(partial.data).toMatchObject({
+      status: 'PARTIAL',
+      summary: { deleted: 2, kept: 5, failed: 1 },
+      failures: [failure],
+    });
+  });
+  it('turns a caught Lambda error into a stable name and the failure envelope', () => {
+    const cause = JSON.stringify({
+      errorType: 'ValidationError',
+      errorMessage: 'input.policy: unknown policy "x"',
+      trace: [],
+    });
+    expect(describeFailure({ error: { Error: 'ValidationError', Cause: cause } })).toEqual({
+      error: 'ValidationError',
+      cause: JSON.stringify({
+        success: false,
+        error: { code: 'VALIDATION_ERROR', message: 'input.policy: unknown policy "x"' },
+      }),
+    });
+    const timeout = describeFailure({ error: { Error: 'States.Timeout', Cause: 'Task timed out' } });
+    expect(timeout.error).toBe('DeadlineExceededError');
+    expect(JSON.parse(timeout.cause).error).toEqual({ code: 'DEADLINE_EXCEEDED', message: 'Task timed out' });
+  });
+});
