@@ -114,7 +114,9 @@ describe('start-operations handler', () => {
     elastic.on(CreateClusterSnapshotCommand, { clusterArn: C1 }).resolves({});
     elastic
       .on(CreateClusterSnapshotCommand, { clusterArn: C2 })
-      .rejects(new ConflictException({ message: 'exists', $metadata: {} }));
+      .rejects(
+        new ConflictException({ message: 'exists', $metadata: {}, resourceId: 'x', resourceType: 'cluster-snapshot' }),
+      );
     const shared = (id: string, encrypted: boolean) => ({
       DBClusterSnapshotArn: `arn:aws:rds:us-east-1:111122223333:cluster-snapshot:${id}`,
       DBClusterIdentifier: id,
@@ -174,7 +176,7 @@ describe('apply-retention handler', () => {
       snapshotArn: `arn:s${n}${owned ? '' : '-foreign'}`,
       snapshotName: elasticSnapshotName('daily', C1, 'one', new Date(Date.UTC(2026, 10, 20 + n, 3))),
       snapshotCreationTime: new Date(Date.UTC(2026, 10, 20 + n, 3)).toISOString(),
-      status: 'ACTIVE',
+      status: 'ACTIVE' as const,
     });
     elastic.on(ListClusterSnapshotsCommand).resolves({ snapshots: [snap(2, true), snap(1, true), snap(0, false)] });
     elastic
