@@ -24,7 +24,7 @@ import type { World } from './standin/world.js';
 export const DEFINITION_PATH = new URL('../statemachine/backup.asl.yml', import.meta.url);
 
 /** Function keys as serverless.yml names them -> the handler modules' cores. */
-// biome-ignore lint/suspicious/noExplicitAny: each core has its own event type; the interpreter hands over JSON.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each core has its own event type; the interpreter hands over JSON.
 const CORES: Record<string, (event: any, deps: Deps, context: Context) => Promise<unknown>> = {
   validateInput: validateInput.core,
   startOperations: startOperations.core,
