@@ -218,7 +218,7 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
       const sourceId = String(p.SourceDBClusterSnapshotIdentifier ?? '');
       const target = checkIdentifier(p.TargetDBClusterSnapshotIdentifier, 'TargetDBClusterSnapshotIdentifier');
       const shared = m.shared.get(sourceId);
-      const ownSource = m.clusterSnapshots.get(sourceId.toLowerCase());
+      const ownSource = m.clusterSnapshots.get(sourceId.toLowerCase()) ?? [...m.clusterSnapshots.values()].find((s) => s.arn === sourceId);
       if (!shared && !ownSource)
         throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${sourceId} not found`);
       if (m.clusterSnapshots.has(target))
