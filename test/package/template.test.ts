@@ -2,7 +2,10 @@
  * Assertions on the CloudFormation template that `serverless package` generated
  * (npm run test:package runs the package first).
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicyFile } from '../../functions/shared/config.js';
 import { OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
@@ -144,4 +147,17 @@ describe('packaged CloudFormation template', () => {
     const start = statementsOf(role).find((s) => asList(s.Action).includes('states:StartExecution'));
     expect(start?.Resource).toEqual({ Ref: 'BackupStateMachine' });
   });
+});
+
+describe('serverless package', () => {
+  it('fails on an invalid policy file, naming the policy, field and rule', () => {
+    const r = spawnSync('npx', ['serverless', 'package', '--stage', 'bad', '--package', mkdtempSync(join(tmpdir(), 'bo-pkg-'))], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, POLICY_FILE: 'test/fixtures/invalid-policies.yml' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status).not.toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toContain('policy "daily": retention.keepDaily:');
+  }, 120_000);
 });

@@ -235,3 +235,67 @@ describe('apply-retention handler', () => {
     expect(rds).toHaveReceivedCommandTimes(DeleteDBClusterSnapshotCommand, 0);
   });
 });
+
+describe('check-operations handler', () => {
+  it('counts this run by slot name, reports an overdue create, and cancels an overdue copy', async () => {
+    const { core } = await import('../../functions/check-operations/handler.js');
+    const { emptyProgress } = await import('../../functions/start-operations/start-operations.js');
+    const slot = new Date(RUN.slot);
+    elastic.on(ListClusterSnapshotsCommand).resolves({
+      snapshots: [
+        { clusterArn: C1, snapshotArn: 'arn:a', snapshotName: elasticSnapshotName('daily', C1, 'one', slot), status: 'ACTIVE', snapshotCreationTime: RUN.slot },
+        { clusterArn: C2, snapshotArn: 'arn:b', snapshotName: elasticSnapshotName('daily', C2, 'two', slot), status: 'CREATING', snapshotCreationTime: RUN.slot },
+        { clusterArn: C2, snapshotArn: 'arn:c', snapshotName: 'someone-elses', status: 'CREATING', snapshotCreationTime: RUN.slot },
+      ],
+    });
+    const own = ownershipTags({ policy: 'daily', target: '111122223333:cat', runId: 'exec-1', createdAt: new Date('2026-11-21T00:00:00Z') });
+    rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' }).resolves({ DBClusterSnapshots: [] });
+    rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'manual' }).resolves({
+      DBClusterSnapshots: [
+        {
+          DBClusterSnapshotIdentifier: 'stuck-copy',
+          SourceDBClusterSnapshotArn: 'arn:aws:rds:us-east-1:111122223333:cluster-snapshot:cat',
+          SnapshotType: 'manual',
+          Status: 'copying',
+          TagList: Object.entries(own).map(([Key, Value]) => ({ Key, Value })),
+        },
+      ],
+    });
+    rds.on(DeleteDBClusterSnapshotCommand).resolves({});
+    const late: Deps = { ...deps(), now: () => new Date('2026-11-22T10:00:00Z') };
+    const out = await makeHandler(core, late)({ run: RUN, progress: { ...emptyProgress(), created: 2, waitSeconds: 300 } }, context);
+    expect(out.iteration).toBe(1);
+    expect(out.pending).toBe(false);
+    expect(out.failures.map((f) => [f.target, f.code])).toEqual([
+      [C2, 'DEADLINE_EXCEEDED'],
+      ['arn:aws:rds:us-east-1:111122223333:cluster-snapshot:cat', 'DEADLINE_EXCEEDED'],
+    ]);
+    expect(rds).toHaveReceivedCommandWith(DeleteDBClusterSnapshotCommand, { DBClusterSnapshotIdentifier: 'stuck-copy' });
+    expect(out.waitSeconds).toBe(450);
+  });
+});
+
+describe('apply-tags handler', () => {
+  it('adds missing static tags to owned copies without overwriting, and refuses to adopt a foreign same-name snapshot', async () => {
+    const { core } = await import('../../functions/apply-tags/handler.js');
+    const { emptyProgress } = await import('../../functions/start-operations/start-operations.js');
+    const { AddTagsToResourceCommand } = await import('@aws-sdk/client-rds');
+    const { TagResourceCommand } = await import('@aws-sdk/client-docdb-elastic');
+    const own = ownershipTags({ policy: 'daily', target: '111122223333:cat', runId: 'r', createdAt: NOW });
+    rds.on(DescribeDBClusterSnapshotsCommand).resolves({
+      DBClusterSnapshots: [
+        { DBClusterSnapshotArn: 'arn:copy1', SnapshotType: 'manual', Status: 'available', TagList: Object.entries({ ...own, team: 'other' }).map(([Key, Value]) => ({ Key, Value })) },
+        { DBClusterSnapshotArn: 'arn:copy2', SnapshotType: 'manual', Status: 'available', TagList: Object.entries(own).map(([Key, Value]) => ({ Key, Value })) },
+        { DBClusterSnapshotArn: 'arn:foreign', SnapshotType: 'manual', Status: 'available', TagList: [] },
+      ],
+    });
+    rds.on(AddTagsToResourceCommand).resolves({});
+    elastic.on(ListTagsForResourceCommand).resolves({ tags: { owner: 'alice' } });
+    const out = await makeHandler(core, deps())({ run: RUN, progress: { ...emptyProgress(), adoptedArns: ['arn:lookalike'] } }, context);
+    expect(rds).toHaveReceivedCommandTimes(AddTagsToResourceCommand, 1);
+    expect(rds).toHaveReceivedCommandWith(AddTagsToResourceCommand, { ResourceName: 'arn:copy2', Tags: [{ Key: 'team', Value: 'platform' }] });
+    expect(elastic).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+    expect(out.count).toBe(1);
+    expect(out.failures).toEqual([expect.objectContaining({ target: 'arn:lookalike', code: 'CONFLICT' })]);
+  });
+});
