@@ -1,7 +1,7 @@
+import { RUN } from '../fixtures/run.js';
 import { describe, expect, it } from 'vitest';
 import { buildReport, describeFailure } from '../../functions/report/report.js';
 import { ERROR_CODES, OrchestratorError, toOrchestratorError, ValidationError } from '../../functions/shared/errors.js';
-import type { Run } from '../../functions/shared/run.js';
 import { emptyProgress } from '../../functions/start-operations/start-operations.js';
 
 const awsError = (name: string, status?: number) =>
@@ -40,17 +40,6 @@ describe('error mapping', () => {
   });
 });
 
-const RUN: Run = {
-  id: 'exec-1',
-  policy: 'daily',
-  slot: '2026-11-22T03:00:00.000Z',
-  startedAt: '2026-11-22T03:00:05.000Z',
-  dryRun: false,
-  skip: [],
-  accountId: '123456789012',
-  region: 'us-east-1',
-  createDeadline: '2026-11-22T09:00:05.000Z',
-};
 
 describe('report', () => {
   it('builds the seed envelope; failures make it PARTIAL', () => {

@@ -19,12 +19,12 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { RUN } from '../fixtures/run.js';
 import * as retention from '../../functions/apply-retention/handler.js';
 import type { Deps } from '../../functions/shared/clients.js';
 import { makeHandler } from '../../functions/shared/lambda.js';
 import { elasticSnapshotName } from '../../functions/shared/naming.js';
 import { parsePolicyYaml } from '../../functions/shared/policy.js';
-import type { Run } from '../../functions/shared/run.js';
 import { OWNERSHIP_KEYS, ownershipTags } from '../../functions/shared/tags.js';
 import * as start from '../../functions/start-operations/handler.js';
 import * as validate from '../../functions/validate-input/handler.js';
@@ -53,17 +53,6 @@ const context = {
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
-const RUN: Run = {
-  id: 'exec-1',
-  policy: 'daily',
-  slot: '2026-11-22T03:00:00.000Z',
-  startedAt: '2026-11-22T03:00:05.000Z',
-  dryRun: false,
-  skip: [],
-  accountId: '123456789012',
-  region: 'us-east-1',
-  createDeadline: '2026-11-22T09:00:05.000Z',
-};
 
 beforeEach(() => {
   elastic.reset();
