@@ -13,6 +13,7 @@ import * as applyTags from '../functions/apply-tags/handler.js';
 import * as checkOperations from '../functions/check-operations/handler.js';
 import * as report from '../functions/report/handler.js';
 import { createClients, type Deps } from '../functions/shared/clients.js';
+import { createLogger } from '../functions/shared/telemetry.js';
 import { makeHandler } from '../functions/shared/lambda.js';
 import type { PolicyFile } from '../functions/shared/policy.js';
 import * as startOperations from '../functions/start-operations/handler.js';
@@ -55,6 +56,8 @@ export interface RunResult {
   maxPayloadBytes: number;
   virtualSeconds: number;
   executionName: string;
+  /** The EMF metric documents the run emitted. */
+  emf: string[];
 }
 
 type Definition = { States: Record<string, { Type: string; Resource?: unknown }> } & Record<string, unknown>;
@@ -93,6 +96,8 @@ export interface RunOptions {
   onEvent?: (e: StateEvent, model: Model) => void;
   /** Use a running stand-in instead of starting one (its model keeps state across runs). */
   standIn?: StandIn;
+  /** Handler log level (default SILENT: the rehearsal prints its own progress). */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
 /** Points the SDK at the stand-in with its standard settings; no product code knows about it. */
@@ -121,10 +126,14 @@ const machines = new Map<string, StateMachine>();
 async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const { model } = standIn;
   useStandInEndpoints(standIn);
+  const emf: string[] = [];
+  const logLevel = opts.logLevel ?? 'SILENT';
   const deps: Deps = {
-    config: { region: model.region, logLevel: 'WARN', policyFile: opts.policyFile, policyPath: '(local)' },
+    config: { region: model.region, logLevel, metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile: opts.policyFile, policyPath: '(local)' },
     clients: createClients(model.region),
     now: () => model.now(),
+    logger: createLogger(logLevel),
+    emit: (line) => emf.push(line),
   };
   const { definition, functionOf } = loadDefinition(model.region, model.accountId);
   const startMs = model.nowMs;
@@ -223,6 +232,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     maxPayloadBytes,
     virtualSeconds: (model.nowMs - startMs) / 1000,
     executionName,
+    emf,
   });
   try {
     const output = await execution.result;

@@ -13,7 +13,7 @@ import { isElasticSnapshotNameOf } from '../shared/naming.js';
 import { type Policy, retentionRules } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
 import { type Decision, decideRetention, type RetentionSnapshot } from '../shared/retention.js';
-import { addFailure, type RetentionOutcome, type Run } from '../shared/run.js';
+import { addFailure, emptyFailureLog, type RetentionOutcome, type Run } from '../shared/run.js';
 import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, type TagMap } from '../shared/tags.js';
 
 const MAX_DELETED_KEPT = 100;
@@ -35,10 +35,9 @@ function inSubset(run: Run, target: string, arn: string): boolean {
 }
 
 export async function applyRetention(run: Run, policy: Policy, deps: Deps): Promise<RetentionOutcome> {
-  const out: RetentionOutcome = { count: 0, kept: 0, deleted: [], wouldDelete: 0, failures: [], failureCount: 0 };
-  if (!policy.retention || run.skip.includes('retention')) return out;
-  const rules = retentionRules(policy.retention);
-  const floor = { minKeep: policy.retention.minKeep };
+  const out: RetentionOutcome = { count: 0, kept: 0, deleted: [], wouldDelete: 0, ...emptyFailureLog() };
+  const retention = policy.retention && !run.skip.includes('retention') ? policy.retention : undefined;
+  const rules = retention ? retentionRules(retention) : {};
   const concurrency = deps.config.policyFile.settings.concurrency;
   const { elastic, rds } = deps.clients;
   const groups = new Map<string, Candidate[]>();
@@ -88,9 +87,16 @@ export async function applyRetention(run: Run, policy: Policy, deps: Deps): Prom
   }
 
   const now = deps.now();
+  // Freshness: the age of each target's newest available snapshot; the worst target is the policy's.
+  for (const list of groups.values()) {
+    const newest = Math.max(...list.map((c) => c.time.getTime()));
+    const age = (now.getTime() - newest) / 3_600_000;
+    out.recoveryPointAgeHours = Math.max(out.recoveryPointAgeHours ?? 0, age);
+  }
+  if (!retention) return out;
   const deletions: Decision<Candidate>[] = [];
   for (const list of groups.values()) {
-    for (const d of decideRetention(list, rules, now, floor)) {
+    for (const d of decideRetention(list, rules, now, { minKeep: retention.minKeep })) {
       if (d.keep) out.kept++;
       else deletions.push(d);
     }
@@ -116,6 +122,12 @@ export async function applyRetention(run: Run, policy: Policy, deps: Deps): Prom
       } else {
         await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: s.id }));
       }
+      deps.logger.info('snapshot deleted', {
+        target: s.target,
+        operation: s.kind === 'elastic' ? 'DeleteClusterSnapshot' : 'DeleteDBClusterSnapshot',
+        snapshot: s.id,
+        reasons: d.reasons,
+      });
       out.count++;
       if (out.deleted.length < MAX_DELETED_KEPT)
         out.deleted.push({ snapshot: s.id, target: s.target, reasons: d.reasons });

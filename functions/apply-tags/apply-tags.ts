@@ -12,11 +12,11 @@ import type { Deps } from '../shared/clients.js';
 import { toOrchestratorError } from '../shared/errors.js';
 import type { Policy } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
-import { addFailure, type Progress, type Run, type StepOutcome } from '../shared/run.js';
+import { addFailure, emptyFailureLog, type Progress, type Run, type StepOutcome } from '../shared/run.js';
 import { fromTagList, isOwnedBy, missingTags, OWNERSHIP_KEYS, type TagMap, toTagList } from '../shared/tags.js';
 
 export async function applyTags(run: Run, policy: Policy, progress: Progress, deps: Deps): Promise<StepOutcome> {
-  const out: StepOutcome = { count: 0, failures: [], failureCount: 0 };
+  const out: StepOutcome = { count: 0, ...emptyFailureLog() };
   const concurrency = deps.config.policyFile.settings.concurrency;
 
   if (policy.copy && !run.skip.includes('copy')) {

@@ -73,6 +73,14 @@ export async function checkOperations(run: Run, policy: Policy, before: Progress
   p.copied = copies.copied;
   p.pendingCopies = copies.pending;
 
+  deps.logger.info('operations checked', {
+    target: 'all',
+    operation: 'CheckOperations',
+    iteration: p.iteration,
+    pendingCreates: p.pendingCreates,
+    pendingCopies: p.pendingCopies,
+    failures: p.failureCount,
+  });
   const { poll } = settings;
   p.waitSeconds = Math.min(poll.maxSeconds, Math.max(poll.initialSeconds, Math.round(p.waitSeconds * poll.backoff)));
   p.pending = p.pendingCreates > 0 || p.pendingCopies > 0 || p.retryCreates.length > 0;

@@ -1,9 +1,16 @@
 import type { Deps } from '../shared/clients.js';
 import { makeHandler } from '../shared/lambda.js';
-import { buildReport, describeFailure, type FailureInput, type ReportInput, type ResultEnvelope } from './report.js';
+import { runMetricDocuments } from '../shared/telemetry.js';
+import { buildReport, describeFailure, type FailureInput, type ReportInput, type ResultEnvelope, runFigures } from './report.js';
 
 export async function core(event: ReportInput, deps: Deps): Promise<ResultEnvelope> {
-  return buildReport(event, deps.now());
+  const now = deps.now();
+  const envelope = buildReport(event, now);
+  const { data } = envelope;
+  for (const line of runMetricDocuments(deps.config.metricsNamespace, runFigures(event, envelope, now))) deps.emit(line);
+  for (const f of data.failures) deps.logger.warn('target failed', { target: f.target, operation: 'Report', code: f.code, reason: f.message });
+  deps.logger.info('run finished', { target: 'all', operation: 'Report', status: data.status, summary: data.summary });
+  return envelope;
 }
 
 export async function failureCore(event: FailureInput): Promise<{ error: string; cause: string }> {

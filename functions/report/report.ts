@@ -3,7 +3,9 @@
  * could not go on. A run with failed targets SUCCEEDS as an execution with status PARTIAL.
  */
 import { ERROR_CODES, ERROR_NAMES, type ErrorCode, type FailureEnvelope } from '../shared/errors.js';
+import type { RunFigures } from '../shared/telemetry.js';
 import {
+  emptyFailureLog,
   type Failure,
   MAX_FAILURES_KEPT,
   type Progress,
@@ -48,15 +50,8 @@ export interface ResultEnvelope {
 
 export function buildReport(input: ReportInput, now: Date): ResultEnvelope {
   const { run, progress } = input;
-  const tagging = input.tagging ?? { count: 0, failures: [], failureCount: 0 };
-  const retention = input.retention ?? {
-    count: 0,
-    kept: 0,
-    deleted: [],
-    wouldDelete: 0,
-    failures: [],
-    failureCount: 0,
-  };
+  const tagging = input.tagging ?? { count: 0, ...emptyFailureLog() };
+  const retention = input.retention ?? { count: 0, kept: 0, deleted: [], wouldDelete: 0, ...emptyFailureLog() };
   const all = [...progress.failures, ...tagging.failures, ...retention.failures];
   const failed = progress.failureCount + tagging.failureCount + retention.failureCount;
   const failures = all.slice(0, MAX_FAILURES_KEPT);
@@ -85,6 +80,27 @@ export function buildReport(input: ReportInput, now: Date): ResultEnvelope {
         ? { plan: { create: progress.wouldCreate, copy: progress.wouldCopy, delete: retention.wouldDelete } }
         : {}),
     },
+  };
+}
+
+/** The figures a run's metrics report. Dry runs change nothing, so they count nothing but freshness. */
+export function runFigures(input: ReportInput, envelope: ResultEnvelope, now: Date): RunFigures {
+  const { data } = envelope;
+  const failedByCode: RunFigures['failedByCode'] = {};
+  for (const log of [input.progress, input.tagging, input.retention]) {
+    for (const [code, n] of Object.entries(log?.failuresByCode ?? {}) as [ErrorCode, number][]) {
+      failedByCode[code] = (failedByCode[code] ?? 0) + n;
+    }
+  }
+  return {
+    policy: data.policy,
+    created: data.summary.created,
+    copied: data.summary.copied,
+    deleted: data.summary.deleted,
+    failed: data.summary.failed,
+    failedByCode,
+    durationSeconds: Math.max(0, (now.getTime() - Date.parse(input.run.startedAt)) / 1000),
+    recoveryPointAgeHours: input.retention?.recoveryPointAgeHours,
   };
 }
 

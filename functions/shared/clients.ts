@@ -4,7 +4,9 @@
  */
 import { DocDBElasticClient } from '@aws-sdk/client-docdb-elastic';
 import { RDSClient } from '@aws-sdk/client-rds';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { type AppConfig, loadConfig } from './config.js';
+import { createLogger } from './telemetry.js';
 
 export interface Clients {
   elastic: DocDBElasticClient;
@@ -15,6 +17,9 @@ export interface Deps {
   config: AppConfig;
   clients: Clients;
   now: () => Date;
+  logger: Logger;
+  /** Where EMF metric documents go: stdout in Lambda (CloudWatch reads them from the log). */
+  emit: (line: string) => void;
 }
 
 export function createClients(region: string): Clients {
@@ -24,13 +29,33 @@ export function createClients(region: string): Clients {
   return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common) };
 }
 
-let defaults: Deps | undefined;
+let defaults: Promise<Deps> | undefined;
 
-/** The production dependencies, built on first use (cold start) and reused. */
-export function defaultDeps(): Deps {
-  if (!defaults) {
+/**
+ * The production dependencies, built on the first invocation (cold start) and reused. An invalid
+ * policy file fails that invocation with a ValidationError naming the policy, field and rule.
+ */
+export function defaultDeps(): Promise<Deps> {
+  defaults ??= (async () => {
     const config = loadConfig();
-    defaults = { config, clients: createClients(config.region), now: () => new Date() };
-  }
+    const clients = createClients(config.region);
+    if (config.tracing) {
+      // Loaded only when tracing is on, so the X-Ray SDK costs nothing at cold start otherwise.
+      const { Tracer } = await import('@aws-lambda-powertools/tracer');
+      const tracer = new Tracer({ serviceName: 'backup-orchestrator' });
+      tracer.captureAWSv3Client(clients.elastic);
+      tracer.captureAWSv3Client(clients.rds);
+    }
+    return {
+      config,
+      clients,
+      now: () => new Date(),
+      logger: createLogger(config.logLevel),
+      emit: (line: string) => process.stdout.write(`${line}\n`),
+    };
+  })();
+  defaults.catch(() => {
+    defaults = undefined;
+  });
   return defaults;
 }

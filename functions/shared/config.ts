@@ -10,12 +10,16 @@ import { type PolicyFile, parsePolicyYaml } from './policy.js';
 const envSchema = z.object({
   POLICY_FILE: z.string().min(1).default('policies.yml'),
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  METRICS_NAMESPACE: z.string().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace').default('BackupOrchestrator'),
+  TRACING: z.enum(['true', 'false']).default('false'),
 });
 
 export interface AppConfig {
   region: string;
-  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  metricsNamespace: string;
+  tracing: boolean;
   policyFile: PolicyFile;
   policyPath: string;
 }
@@ -40,6 +44,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     region: parsed.data.AWS_REGION,
     logLevel: parsed.data.LOG_LEVEL,
+    metricsNamespace: parsed.data.METRICS_NAMESPACE,
+    tracing: parsed.data.TRACING === 'true',
     policyFile: loadPolicyFile(policyPath),
     policyPath,
   };

@@ -14,7 +14,7 @@ import type { Deps } from './clients.js';
 import { isTransient, toOrchestratorError } from './errors.js';
 import { copySnapshotName } from './naming.js';
 import type { Policy } from './policy.js';
-import { addFailure, type Failure, type Run } from './run.js';
+import { addFailure, type FailureLog, type Run } from './run.js';
 import { composeTags, fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags, toTagList } from './tags.js';
 
 export interface WantedCopy {
@@ -66,10 +66,7 @@ export function planCopies(policy: Policy, run: Run, shared: readonly DBClusterS
   return out;
 }
 
-export interface CopyState {
-  failures: Failure[];
-  failureCount: number;
-}
+export type CopyState = FailureLog;
 
 export interface CopyRound {
   /** Copies this round started. */
@@ -117,6 +114,7 @@ export async function advanceCopies(deps: Deps, run: Run, policy: Policy, state:
       await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
       s.Status = 'deleted';
       inFlight--;
+      deps.logger.warn('overdue copy cancelled', { target: source, operation: 'DeleteDBClusterSnapshot', snapshot: id });
       addFailure(state, {
         target: source,
         code: 'DEADLINE_EXCEEDED',
@@ -198,6 +196,7 @@ async function startCopy(
         Tags: toTagList(tags),
       }),
     );
+    deps.logger.info('copy started', { target: w.sourceArn, operation: 'CopyDBClusterSnapshot', snapshot: w.targetName });
     return 'started';
   } catch (err) {
     const e = toOrchestratorError(err, `CopyDBClusterSnapshot ${w.sourceArn} -> ${w.targetName}`);
@@ -213,6 +212,7 @@ async function startCopy(
       });
       return 'failed';
     }
+    deps.logger.warn('copy not started', { target: w.sourceArn, operation: 'CopyDBClusterSnapshot', code: e.code, reason: e.message });
     if (isTransient(e.code)) return 'retry';
     addFailure(state, { target: w.sourceArn, code: e.code, message: e.message });
     return 'failed';

@@ -8,7 +8,7 @@ import { isTransient, toOrchestratorError } from './errors.js';
 import { elasticSnapshotName, isElasticSnapshotNameOf, timeToken } from './naming.js';
 import type { Policy } from './policy.js';
 import { mapPool } from './pool.js';
-import { addFailure, type Progress, type Run } from './run.js';
+import { addFailure, type FailureLog, type Run } from './run.js';
 import { composeTags, ownershipTags, type TagMap } from './tags.js';
 
 export interface ElasticTarget {
@@ -17,7 +17,7 @@ export interface ElasticTarget {
   tags: TagMap;
 }
 
-type FailureSink = Pick<Progress, 'failures' | 'failureCount'>;
+type FailureSink = FailureLog;
 
 function selected(run: Run, arn: string): boolean {
   const subset = run.targets?.filter((t) => t.includes(':docdb-elastic:'));
@@ -130,6 +130,7 @@ export async function createOne(
     await deps.clients.elastic.send(
       new CreateClusterSnapshotCommand({ clusterArn: target.arn, snapshotName: name, tags }),
     );
+    deps.logger.info('snapshot create started', { target: target.arn, operation: 'CreateClusterSnapshot', snapshot: name });
     return 'created';
   } catch (err) {
     const e = toOrchestratorError(err, `CreateClusterSnapshot ${name}`);
@@ -141,7 +142,14 @@ export async function createOne(
         return 'adopted';
       }
     }
-    if (e.code === 'CONFLICT' || isTransient(e.code)) return 'retry';
+    const retry = e.code === 'CONFLICT' || isTransient(e.code);
+    deps.logger.warn(retry ? 'snapshot create deferred' : 'snapshot create failed', {
+      target: target.arn,
+      operation: 'CreateClusterSnapshot',
+      code: e.code,
+      reason: e.message,
+    });
+    if (retry) return 'retry';
     addFailure(sink, { target: target.arn, code: e.code, message: e.message });
     return 'failed';
   }

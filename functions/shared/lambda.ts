@@ -8,9 +8,9 @@ import { ValidationError } from './errors.js';
 import { findPolicy, type Policy } from './policy.js';
 import type { Run } from './run.js';
 
-export type DepsSource = Deps | (() => Deps);
+export type DepsSource = Deps | (() => Promise<Deps>);
 
-export function resolveDeps(src: DepsSource): Deps {
+export async function resolveDeps(src: DepsSource): Promise<Deps> {
   return typeof src === 'function' ? src() : src;
 }
 
@@ -27,10 +27,20 @@ export function policyOf(deps: Deps, run: Run): Policy {
   return policy;
 }
 
-/** Wraps a core as a middy handler; `deps` defaults to the production dependencies. */
+/**
+ * Wraps a core as a middy handler; `deps` defaults to the production dependencies. Every log line of
+ * the invocation carries the run id and policy (targets and operations are added where they are known).
+ */
 export function makeHandler<E, R>(
   core: (event: E, deps: Deps, context: Context) => Promise<R>,
   deps: DepsSource = defaultDeps,
 ) {
-  return middy<E, R>().handler((event, context) => core(event, resolveDeps(deps), context));
+  return middy<E, R>().handler(async (event, context) => {
+    const d = await resolveDeps(deps);
+    const run = (event as { run?: Run } | undefined)?.run;
+    const logger = d.logger.createChild();
+    logger.appendKeys({ runId: run?.id ?? '-', policy: run?.policy ?? '-' });
+    if (context?.functionName) logger.addContext(context);
+    return core(event, { ...d, logger }, context);
+  });
 }

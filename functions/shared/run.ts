@@ -57,16 +57,15 @@ export interface Progress {
   wouldCopy: number;
   failures: Failure[];
   failureCount: number;
+  failuresByCode: Partial<Record<ErrorCode, number>>;
   iteration: number;
   waitSeconds: number;
   /** True while anything is creating, copying or queued. */
   pending: boolean;
 }
 
-export interface StepOutcome {
+export interface StepOutcome extends FailureLog {
   count: number;
-  failures: Failure[];
-  failureCount: number;
 }
 
 export interface RetentionOutcome extends StepOutcome {
@@ -74,10 +73,22 @@ export interface RetentionOutcome extends StepOutcome {
   /** The deletions with their reasons (first 100). */
   deleted: { snapshot: string; target: string; reasons: string[] }[];
   wouldDelete: number;
+  /** Age in hours of the newest available owned snapshot, worst target; absent when there is none. */
+  recoveryPointAgeHours?: number;
 }
 
-export function addFailure(p: { failures: Failure[]; failureCount: number }, f: Failure): void {
+/** Failures as every step records them: the first 100 in full, the count and the count per code exact. */
+export interface FailureLog {
+  failures: Failure[];
+  failureCount: number;
+  failuresByCode: Partial<Record<ErrorCode, number>>;
+}
+
+export const emptyFailureLog = (): FailureLog => ({ failures: [], failureCount: 0, failuresByCode: {} });
+
+export function addFailure(p: FailureLog, f: Failure): void {
   p.failureCount++;
+  p.failuresByCode[f.code] = (p.failuresByCode[f.code] ?? 0) + 1;
   if (p.failures.length < MAX_FAILURES_KEPT) p.failures.push(f);
 }
 

@@ -29,6 +29,7 @@ export function emptyProgress(): Progress {
     wouldCopy: 0,
     failures: [],
     failureCount: 0,
+    failuresByCode: {},
     iteration: 0,
     waitSeconds: 0,
     pending: false,

@@ -59,7 +59,7 @@ describe('report', () => {
       {
         run: RUN,
         progress,
-        retention: { count: 2, kept: 5, deleted: [], wouldDelete: 2, failures: [failure], failureCount: 1 },
+        retention: { count: 2, kept: 5, deleted: [], wouldDelete: 2, failures: [failure], failureCount: 1, failuresByCode: { THROTTLING: 1 } },
       },
       new Date('2026-11-22T05:00:00Z'),
     );

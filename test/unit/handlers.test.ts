@@ -26,6 +26,7 @@ import { makeHandler } from '../../functions/shared/lambda.js';
 import { elasticSnapshotName } from '../../functions/shared/naming.js';
 import { parsePolicyYaml } from '../../functions/shared/policy.js';
 import { OWNERSHIP_KEYS, ownershipTags } from '../../functions/shared/tags.js';
+import { createLogger } from '../../functions/shared/telemetry.js';
 import * as start from '../../functions/start-operations/handler.js';
 import * as validate from '../../functions/validate-input/handler.js';
 
@@ -45,9 +46,11 @@ policies:
     tags: { static: { team: platform } }
 `);
 const deps = (): Deps => ({
-  config: { region: 'us-east-1', logLevel: 'INFO', policyFile, policyPath: 'test' },
+  config: { region: 'us-east-1', logLevel: 'SILENT', metricsNamespace: 'Test', tracing: false, policyFile, policyPath: 'test' },
   clients: { elastic: new DocDBElasticClient({ region: 'us-east-1' }), rds: new RDSClient({ region: 'us-east-1' }) },
   now: () => NOW,
+  logger: createLogger('SILENT'),
+  emit: () => undefined,
 });
 const context = {
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
