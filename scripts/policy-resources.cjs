@@ -7,6 +7,7 @@ const tsx = require('tsx/cjs/api');
 
 const { parsePolicyYaml } = tsx.require('../functions/shared/policy.ts', __filename);
 const { OWNERSHIP_KEYS, MANAGED_BY_VALUE } = tsx.require('../functions/shared/tags.ts', __filename);
+const { METRICS, DIMENSIONS, SERVICE } = tsx.require('../functions/shared/telemetry.ts', __filename);
 
 function load() {
   const path = resolve(__dirname, '..', process.env.POLICY_FILE || 'policies.yml');
@@ -157,3 +158,145 @@ module.exports.iam = async () => {
     ],
   };
 };
+
+const STATES_ALARMS = [
+  ['ExecutionsFailed', 'a run failed: invalid input, or a step failed after its retries'],
+  ['ExecutionsTimedOut', 'a run exceeded the state machine timeout'],
+  ['ExecutionsAborted', 'a run was stopped by hand or by a redeploy'],
+  ['ExecutionThrottled', 'Step Functions throttled state transitions of the workflow'],
+];
+
+/**
+ * Alarms, the alarm topic and the dashboard. `param`s: alarmTopicArn (use an existing topic),
+ * alarmEmail (subscribe an address), metricsNamespace.
+ */
+module.exports.monitoring = async ({ resolveVariable }) => {
+  const file = load();
+  const namespace = await resolveVariable("param:metricsNamespace, 'BackupOrchestrator'");
+  const existingTopic = await resolveVariable("param:alarmTopicArn, ''");
+  const email = await resolveVariable("param:alarmEmail, ''");
+  const resources = {};
+  const topic = existingTopic || { Ref: 'AlarmTopic' };
+  if (!existingTopic) {
+    resources.AlarmTopic = { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'backup-orchestrator alarms' } };
+    if (email) {
+      resources.AlarmEmailSubscription = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: email },
+      };
+    }
+  }
+  const actions = { AlarmActions: [topic], OKActions: [topic] };
+  const stack = (suffix) => ({ 'Fn::Sub': `\${AWS::StackName}-${suffix}` });
+  for (const [metric, meaning] of STATES_ALARMS) {
+    resources[`Alarm${metric}`] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: stack(metric),
+        AlarmDescription: `backup-orchestrator: ${meaning}. See README "Operating".`,
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'BackupStateMachine' } }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        ...actions,
+      },
+    };
+  }
+  resources.AlarmTargetsFailed = {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: stack('TargetsFailed'),
+      AlarmDescription: 'backup-orchestrator: a run completed PARTIAL: some targets failed (see the run output). See README "Operating".',
+      Namespace: namespace,
+      MetricName: METRICS.failed,
+      Dimensions: [{ Name: DIMENSIONS.service, Value: SERVICE }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      ...actions,
+    },
+  };
+  for (const policy of freshnessPolicies(file)) {
+    const periods = Math.ceil(policy.rpoHours);
+    resources[`AlarmFreshness${logicalId(policy.name)}`] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: stack(`Freshness-${policy.name}`),
+        AlarmDescription: `backup-orchestrator: policy ${policy.name} has a target whose newest snapshot is older than ${policy.rpoHours} h, or no run reported for ${policy.rpoHours} h. See README "Operating".`,
+        Namespace: namespace,
+        MetricName: METRICS.age,
+        Dimensions: [
+          { Name: DIMENSIONS.service, Value: SERVICE },
+          { Name: DIMENSIONS.policy, Value: policy.name },
+        ],
+        Statistic: 'Maximum',
+        Period: 3600,
+        // Every hour of the RPO window must breach: an hour without a report counts as breaching, so a
+        // silent orchestrator alarms once a whole RPO passes without a fresh figure.
+        EvaluationPeriods: periods,
+        DatapointsToAlarm: periods,
+        Threshold: policy.rpoHours,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'breaching',
+        ...actions,
+      },
+    };
+  }
+  resources.Dashboard = {
+    Type: 'AWS::CloudWatch::Dashboard',
+    Properties: {
+      DashboardName: stack('dashboard'),
+      DashboardBody: { 'Fn::Sub': JSON.stringify(dashboard(file, namespace)) },
+    },
+  };
+  return resources;
+};
+
+/** Policies with an RPO and an enabled schedule: only those can be expected to report. */
+function freshnessPolicies(file) {
+  return file.policies.filter((p) => p.rpoHours !== undefined && p.schedules.some((s) => s.enabled));
+}
+
+function dashboard(file, namespace) {
+  const sm = '${BackupStateMachine}';
+  const region = '${AWS::Region}';
+  const widget = (x, y, title, metrics, extra = {}) => ({
+    type: 'metric',
+    x,
+    y,
+    width: 12,
+    height: 6,
+    properties: { title, region, view: 'timeSeries', stat: 'Sum', period: 3600, metrics, ...extra },
+  });
+  const perPolicy = (name) => file.policies.map((p) => [namespace, name, DIMENSIONS.service, SERVICE, DIMENSIONS.policy, p.name, { label: `${name} ${p.name}` }]);
+  return {
+    widgets: [
+      widget(
+        0,
+        0,
+        'Executions by status',
+        ['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled'].map((m) => ['AWS/States', m, 'StateMachineArn', sm]),
+      ),
+      widget(12, 0, 'Snapshots created, copied and deleted per run', [...perPolicy(METRICS.created), ...perPolicy(METRICS.copied), ...perPolicy(METRICS.deleted)], {
+        view: 'bar',
+      }),
+      widget(0, 6, 'Failed targets by error code', [
+        [{ expression: `SEARCH('{${namespace},${DIMENSIONS.service},${DIMENSIONS.policy},${DIMENSIONS.code}} MetricName="${METRICS.failed}"', 'Sum', 3600)`, id: 'byCode', label: '' }],
+      ]),
+      widget(12, 6, 'Recovery point age per policy (hours)', perPolicy(METRICS.age), {
+        stat: 'Maximum',
+        annotations: {
+          horizontal: freshnessPolicies(file).map((p) => ({ label: `RPO ${p.name}`, value: p.rpoHours })),
+        },
+      }),
+    ],
+  };
+}

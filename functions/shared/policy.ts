@@ -136,6 +136,7 @@ const policySchema = z
     tags: tagsSchema.default({ static: {}, copySourceTags: false, required: [] }),
     deadlines: deadlinesSchema.default({ createMinutes: 360, copyMinutes: 720 }),
     dryRun: z.boolean().default(false),
+    rpoHours: z.number().min(1, 'must be at least 1').max(168, 'must be at most 168 (CloudWatch evaluates 7 days at most)').optional(),
   })
   .superRefine((p, ctx) => {
     if (!p.elastic && !p.copy) {

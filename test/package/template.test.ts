@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicyFile } from '../../functions/shared/config.js';
 import { OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
+import { METRICS, SERVICE } from '../../functions/shared/telemetry.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 const template = JSON.parse(
@@ -160,4 +161,89 @@ describe('serverless package', () => {
     expect(r.status).not.toBe(0);
     expect(`${r.stdout}${r.stderr}`).toContain('policy "daily": retention.keepDaily:');
   }, 120_000);
+});
+
+describe('monitoring in the packaged template', () => {
+  const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
+  const topic = { Ref: 'AlarmTopic' };
+
+  it('alarms on failed, timed-out, aborted and throttled executions of this state machine', () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled']) {
+      expect(alarms[`Alarm${metric}`], metric).toMatchObject({
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'BackupStateMachine' } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+    }
+  });
+
+  it('alarms when any target failed', () => {
+    expect(alarms.AlarmTargetsFailed).toMatchObject({
+      Namespace: 'BackupOrchestrator',
+      MetricName: METRICS.failed,
+      Dimensions: [{ Name: 'service', Value: SERVICE }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [topic],
+    });
+  });
+
+  it('alarms per scheduled policy when backups are older than its RPO, treating silence as breaching', () => {
+    const expected = policies.policies.filter((p) => p.rpoHours !== undefined && p.schedules.some((s) => s.enabled));
+    const freshness = Object.entries(alarms).filter(([name]) => name.startsWith('AlarmFreshness'));
+    expect(freshness).toHaveLength(expected.length);
+    expect(expected.length).toBeGreaterThan(0);
+    for (const p of expected) {
+      const a = freshness.find(([, x]) => (x.Dimensions as { Value: string }[])[1]?.Value === p.name)?.[1];
+      expect(a, p.name).toMatchObject({
+        Namespace: 'BackupOrchestrator',
+        MetricName: METRICS.age,
+        Dimensions: [
+          { Name: 'service', Value: SERVICE },
+          { Name: 'Policy', Value: p.name },
+        ],
+        Statistic: 'Maximum',
+        Threshold: p.rpoHours,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [topic],
+      });
+      expect((a?.Period as number) * (a?.EvaluationPeriods as number)).toBeLessThanOrEqual(604_800);
+      expect((a?.Period as number) * (a?.EvaluationPeriods as number)).toBeGreaterThanOrEqual((p.rpoHours ?? 0) * 3600);
+    }
+  });
+
+  it('has a dashboard whose body is valid JSON and names only metrics that are emitted', () => {
+    const [, dash] = ofType('AWS::CloudWatch::Dashboard')[0] as [string, Resource];
+    const body = (dash.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub']
+      .replaceAll('${BackupStateMachine}', 'arn:aws:states:us-east-1:123456789012:stateMachine:x')
+      .replaceAll('${AWS::Region}', 'us-east-1');
+    const parsed = JSON.parse(body) as { widgets: { properties: { metrics: unknown[][] } }[] };
+    expect(parsed.widgets.length).toBe(4);
+    const named = new Set<string>();
+    for (const w of parsed.widgets) {
+      for (const m of w.properties.metrics) {
+        if (typeof m[0] === 'string') {
+          named.add(`${m[0]}/${m[1]}`);
+          continue;
+        }
+        const expression = (m[0] as { expression: string }).expression;
+        const search = /^SEARCH\('\{([^,]+),[^}]*\} MetricName="([^"]+)"/.exec(expression);
+        named.add(search ? `${search[1]}/${search[2]}` : `unparsed: ${expression}`);
+      }
+    }
+    const emitted = new Set([
+      ...Object.values(METRICS).map((n) => `BackupOrchestrator/${n}`),
+      ...['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled'].map((n) => `AWS/States/${n}`),
+    ]);
+    for (const n of named) expect(emitted.has(n), n).toBe(true);
+    expect([...named]).toEqual(expect.arrayContaining(['BackupOrchestrator/RecoveryPointAgeHours', 'BackupOrchestrator/TargetsFailed', 'AWS/States/ExecutionsFailed']));
+  });
 });

@@ -291,3 +291,28 @@ describe('apply-tags handler', () => {
     expect(out.failures).toEqual([expect.objectContaining({ target: 'arn:lookalike', code: 'CONFLICT' })]);
   });
 });
+
+describe('logs', () => {
+  it('are JSON lines carrying run id, policy, target and operation', async () => {
+    const { vi } = await import('vitest');
+    elastic.on(ListClustersCommand).resolves({ clusters: [{ clusterArn: C1, clusterName: 'one', status: 'ACTIVE' }] });
+    elastic.on(ListTagsForResourceCommand).resolves({ tags: { backup: 'daily' } });
+    elastic.on(ListClusterSnapshotsCommand).resolves({ snapshots: [] });
+    elastic.on(CreateClusterSnapshotCommand).resolves({});
+    rds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await makeHandler(start.core, { ...deps(), logger: createLogger('INFO') })({ run: RUN }, context);
+    } finally {
+      spy.mockRestore();
+    }
+    const logs = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const l of logs) expect(l).toMatchObject({ runId: 'exec-1', policy: 'daily', target: expect.any(String), operation: expect.any(String) });
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'snapshot create started', target: C1, operation: 'CreateClusterSnapshot' }));
+  });
+});
