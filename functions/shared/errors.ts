@@ -84,6 +84,17 @@ const AWS_ERROR_CODES: Record<string, ErrorCode> = {
   UnauthorizedOperation: 'ACCESS_DENIED',
   InvalidParameterValue: 'VALIDATION_ERROR',
   InvalidParameterCombination: 'VALIDATION_ERROR',
+  // Step Functions, STS, CloudFormation (the CLI)
+  ExecutionDoesNotExist: 'NOT_FOUND',
+  StateMachineDoesNotExist: 'NOT_FOUND',
+  ExecutionAlreadyExists: 'CONFLICT',
+  ExecutionLimitExceeded: 'SERVICE_QUOTA_EXCEEDED',
+  InvalidArn: 'VALIDATION_ERROR',
+  InvalidExecutionInput: 'VALIDATION_ERROR',
+  InvalidName: 'VALIDATION_ERROR',
+  ExpiredTokenException: 'ACCESS_DENIED',
+  InvalidClientTokenId: 'ACCESS_DENIED',
+  CredentialsProviderError: 'ACCESS_DENIED',
   // transport
   TimeoutError: 'INTERNAL_ERROR',
 };
@@ -94,6 +105,8 @@ const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['THROTTLING', 'INTERNAL_ERROR
 export function toOrchestratorError(err: unknown, context?: string): OrchestratorError {
   if (err instanceof OrchestratorError) return err;
   const name = errorName(err);
+  // CloudFormation answers a missing stack with its own ValidationError (an AWS error, not ours)
+  if (name === 'ValidationError') return new OrchestratorError('VALIDATION_ERROR', `${context ? `${context}: ` : ''}${(err as Error).message}`, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
   const status = httpStatus(err);
   let code = AWS_ERROR_CODES[name];

@@ -1,0 +1,189 @@
+/**
+ * A minimal Step Functions endpoint for the stand-in (JSON 1.0 protocol: StartExecution,
+ * DescribeExecution, GetExecutionHistory, ListExecutions), backed by the local interpreter, plus
+ * STS GetCallerIdentity and CloudFormation DescribeStacks (the stack's StateMachineArn output), so the
+ * CLI can be used end to end against the stand-in through the SDK's endpoint settings.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PolicyFile } from '../../functions/shared/policy.js';
+import { loadDefinition, type RunResult, runWorkflow } from '../runner.js';
+import { parseQuery } from './rds.js';
+import type { ExtraHandler, StandIn } from './server.js';
+
+interface HistoryEvent {
+  timestamp: number;
+  type: string;
+  id: number;
+  previousEventId: number;
+  stateEnteredEventDetails?: { name: string; input: string };
+  stateExitedEventDetails?: { name: string; output: string };
+  executionSucceededEventDetails?: { output: string };
+  executionFailedEventDetails?: { error: string; cause: string };
+}
+
+interface Execution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  history: HistoryEvent[];
+}
+
+export interface ControlPlaneOptions {
+  policyFile: PolicyFile;
+  stackName: string;
+  /** Set once the stand-in is up (the executions run against it). */
+  standIn: () => StandIn;
+}
+
+const send = (res: ServerResponse, status: number, body: unknown, contentType = 'application/x-amz-json-1.0') => {
+  res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': 'standin-sfn' });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+};
+const sfnError = (res: ServerResponse, type: string, message: string) => send(res, 400, { __type: `com.amazonaws.swf.service.v2.model#${type}`, message });
+
+export function controlPlane(opts: ControlPlaneOptions): ExtraHandler & { executions: Map<string, Execution>; stateMachineArn: () => string; done: () => Promise<void> } {
+  const executions = new Map<string, Execution>();
+  const running = new Set<Promise<unknown>>();
+  let seq = 0;
+  const arnOf = () => {
+    const m = opts.standIn().model;
+    return `arn:aws:states:${m.region}:${m.accountId}:stateMachine:${opts.stackName}`;
+  };
+
+  const start = (body: { stateMachineArn?: string; name?: string; input?: string }, res: ServerResponse) => {
+    if (body.stateMachineArn !== arnOf()) return sfnError(res, 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
+    let input: unknown;
+    try {
+      input = JSON.parse(body.input ?? '{}');
+    } catch {
+      return sfnError(res, 'InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+    }
+    const standIn = opts.standIn();
+    const name = body.name ?? `cli-${++seq}-${standIn.model.nowMs}`;
+    const m = standIn.model;
+    const executionArn = `arn:aws:states:${m.region}:${m.accountId}:execution:${opts.stackName}:${name}`;
+    if (executions.has(executionArn)) return sfnError(res, 'ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    const exec: Execution = { executionArn, stateMachineArn: arnOf(), name, input: body.input ?? '{}', status: 'RUNNING', startDate: m.nowMs / 1000, history: [] };
+    executions.set(executionArn, exec);
+    const { definition } = loadDefinition(m.region, m.accountId);
+    const typeOf = (state?: string) => (state ? (definition.States[state]?.Type ?? 'Task') : 'Task');
+    const add = (e: Omit<HistoryEvent, 'id' | 'previousEventId' | 'timestamp'>) => {
+      const id = exec.history.length + 1;
+      exec.history.push({ ...e, id, previousEventId: id - 1, timestamp: standIn.model.nowMs / 1000 });
+    };
+    add({ type: 'ExecutionStarted' });
+    const p = runWorkflow({
+      world: standIn.model.toWorld(),
+      standIn,
+      policyFile: opts.policyFile,
+      input,
+      executionName: name,
+      onEvent: (e) => {
+        if (e.type === 'StateEntered' && e.state) add({ type: `${typeOf(e.state)}StateEntered`, stateEnteredEventDetails: { name: e.state, input: '{}' } });
+        if (e.type === 'StateExited' && e.state) {
+          add({ type: `${typeOf(e.state)}StateExited`, stateExitedEventDetails: { name: e.state, output: JSON.stringify(e.output ?? null) } });
+        }
+      },
+    }).then((r: RunResult) => {
+      exec.stopDate = standIn.model.nowMs / 1000;
+      if (r.status === 'SUCCEEDED') {
+        exec.status = 'SUCCEEDED';
+        exec.output = JSON.stringify(r.output);
+        add({ type: 'ExecutionSucceeded', executionSucceededEventDetails: { output: exec.output } });
+      } else {
+        exec.status = 'FAILED';
+        exec.error = r.error;
+        exec.cause = r.cause;
+        add({ type: 'ExecutionFailed', executionFailedEventDetails: { error: r.error ?? '', cause: r.cause ?? '' } });
+      }
+    });
+    running.add(p);
+    void p.finally(() => running.delete(p));
+    send(res, 200, { executionArn, startDate: exec.startDate });
+  };
+
+  const handler = async (service: string, req: IncomingMessage, raw: string, res: ServerResponse): Promise<boolean> => {
+    if (service === 'states') {
+      const action = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      opts.standIn().model.count(action);
+      const exec = typeof body.executionArn === 'string' ? executions.get(body.executionArn) : undefined;
+      switch (action) {
+        case 'StartExecution':
+          start(body as never, res);
+          return true;
+        case 'DescribeExecution': {
+          if (!exec) return sfnError(res, 'ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`), true;
+          const { history: _h, ...rest } = exec;
+          send(res, 200, rest);
+          return true;
+        }
+        case 'GetExecutionHistory': {
+          if (!exec) return sfnError(res, 'ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`), true;
+          const start = Number(body.nextToken ?? 0);
+          const max = Number(body.maxResults ?? 100) || 100;
+          const events = body.reverseOrder ? [...exec.history].reverse() : exec.history;
+          const slice = events.slice(start, start + max);
+          send(res, 200, { events: slice, ...(start + max < events.length ? { nextToken: String(start + max) } : {}) });
+          return true;
+        }
+        case 'ListExecutions': {
+          const list = [...executions.values()]
+            .filter((e) => e.stateMachineArn === body.stateMachineArn)
+            .sort((a, b) => b.startDate - a.startDate)
+            .slice(0, Number(body.maxResults ?? 100) || 100)
+            .map(({ history: _h, input: _i, output: _o, error: _e, cause: _c, ...rest }) => rest);
+          send(res, 200, { executions: list });
+          return true;
+        }
+        default:
+          sfnError(res, 'UnknownOperationException', `unsupported action ${action}`);
+          return true;
+      }
+    }
+    if (service === 'sts') {
+      const m = opts.standIn().model;
+      send(
+        res,
+        200,
+        `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${m.accountId}:user/standin</Arn><UserId>AIDASTANDIN</UserId><Account>${m.accountId}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>standin</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+        'text/xml',
+      );
+      return true;
+    }
+    if (service === 'cloudformation') {
+      const p = parseQuery(raw);
+      if (p.StackName !== opts.stackName) {
+        send(
+          res,
+          400,
+          `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${String(p.StackName)} does not exist</Message></Error><RequestId>standin</RequestId></ErrorResponse>`,
+          'text/xml',
+        );
+        return true;
+      }
+      send(
+        res,
+        200,
+        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${opts.stackName}</StackName><StackId>arn:aws:cloudformation:${opts.standIn().model.region}:${opts.standIn().model.accountId}:stack/${opts.stackName}/standin</StackId><CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>UPDATE_COMPLETE</StackStatus><Outputs><member><OutputKey>StateMachineArn</OutputKey><OutputValue>${arnOf()}</OutputValue></member></Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>standin</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+        'text/xml',
+      );
+      return true;
+    }
+    return false;
+  };
+  return Object.assign(handler, {
+    executions,
+    stateMachineArn: arnOf,
+    done: async () => {
+      await Promise.all([...running]);
+    },
+  });
+}

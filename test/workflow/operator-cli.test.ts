@@ -1,0 +1,119 @@
+/**
+ * The operator CLI end to end: the real CLI process, the real SDK clients (Step Functions, STS,
+ * CloudFormation, docdb-elastic, RDS) against the stand-in, whose Step Functions endpoint runs the
+ * real workflow in the local interpreter.
+ */
+import { spawn } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { diffWorlds } from '../../local/diff.js';
+import { controlPlane } from '../../local/standin/sfn.js';
+import { type StandIn, startStandIn } from '../../local/standin/server.js';
+import { examplePolicies, exampleWorld } from './helpers.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const STACK = 'backup-orchestrator-local';
+let standIn: StandIn;
+let control: ReturnType<typeof controlPlane>;
+
+beforeEach(async () => {
+  let si: StandIn | undefined;
+  control = controlPlane({ policyFile: examplePolicies(), stackName: STACK, standIn: () => si as StandIn });
+  si = await startStandIn(exampleWorld(), control);
+  standIn = si;
+});
+afterEach(async () => {
+  await control.done();
+  await standIn.close();
+});
+
+function cli(...args: string[]): Promise<{ code: number | null; lines: unknown[]; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['cli/bin.js', '--stack', STACK, ...args], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIASTANDIN',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        AWS_ENDPOINT_URL: standIn.url,
+      },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, lines: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)), err }));
+  });
+}
+
+describe('operator CLI', () => {
+  it('start --follow prints the start envelope, shows progress and exits with the run status', async () => {
+    const r = await cli('start', '--policy', 'daily', '--follow', '--interval', '0.05');
+    expect(r.code).toBe(0);
+    const [started, result] = r.lines as [{ success: boolean; data: { id: string; created_at: string } }, { data: { status: string; summary: { created: number } } }];
+    expect(started.success).toBe(true);
+    expect(started.data.id).toMatch(/^arn:aws:states:us-east-1:123456789012:execution:backup-orchestrator-local:/);
+    expect(Date.parse(started.data.created_at)).not.toBeNaN();
+    expect(result.data).toMatchObject({ status: 'SUCCEEDED', summary: { created: 2 } });
+    expect(r.err).toMatch(/Plan And Start/);
+    expect(r.err).toMatch(/\d+\/\d+ done/);
+
+    const latest = await cli('status');
+    expect(latest.code).toBe(0);
+    expect(latest.lines[0]).toMatchObject({ success: true, data: { id: started.data.id, status: 'SUCCEEDED', result: { success: true } } });
+    const byArn = await cli('status', started.data.id);
+    expect(byArn.lines[0]).toMatchObject({ data: { id: started.data.id } });
+  });
+
+  it('exits 3 when a followed run ends PARTIAL, 1 when it fails', async () => {
+    standIn.model.faults.push({ operation: 'CreateClusterSnapshot', error: 'ServiceQuotaExceededException', left: 1 });
+    const partial = await cli('start', '--policy', 'daily', '--follow', '--interval', '0.05');
+    expect(partial.code).toBe(3);
+    expect(partial.lines[1]).toMatchObject({ data: { status: 'PARTIAL', summary: { failed: 1 } } });
+    const failed = await cli('start', '--policy', 'nope', '--follow', '--interval', '0.05');
+    expect(failed.code).toBe(1);
+    expect(failed.lines[1]).toEqual({ success: false, error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('unknown policy "nope"') } });
+  });
+
+  it('plan shows what would be created, copied and deleted, and why, changing nothing', async () => {
+    const before = standIn.model.toWorld();
+    const r = await cli('plan', '--policy', 'daily');
+    expect(r.code).toBe(0);
+    const data = (r.lines[0] as { data: { account: string; create: unknown[]; copy: { kmsKeyId?: string }[]; delete: { reasons: string[] }[]; deleteCount: number } }).data;
+    expect(data.account).toBe('123456789012');
+    expect(data.create).toHaveLength(2);
+    expect(data.copy).toHaveLength(2);
+    expect(data.copy.filter((c) => c.kmsKeyId)).toHaveLength(1);
+    expect(data.deleteCount).toBeGreaterThan(0);
+    for (const d of data.delete) expect(d.reasons.length).toBeGreaterThan(0);
+    expect(diffWorlds(before, standIn.model.toWorld())).toEqual({ created: [], copied: [], deleted: [], tagged: [] });
+    expect(Object.keys(standIn.model.calls).filter((op) => /^(Create|Copy|Delete|Tag|AddTags)/.test(op))).toEqual([]);
+  });
+
+  it('answers bad input with VALIDATION_ERROR and exit 2, before any AWS call', async () => {
+    for (const args of [
+      ['start'],
+      ['start', '--policy', 'daily', '--targets', 'not-an-arn'],
+      ['start', '--policy', 'daily', '--skip', 'everything'],
+      ['start', '--policy', 'x'.repeat(100)],
+      ['status', 'not-an-arn'],
+      ['validate-config', 'test/fixtures/invalid-policies.yml'],
+      ['frobnicate'],
+      ['start', '--policy', 'daily', '--bogus'],
+    ]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.lines[0], args.join(' ')).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', message: expect.any(String) } });
+    }
+    expect(standIn.model.calls).toEqual({});
+  });
+
+  it('maps AWS errors onto the workflow codes', async () => {
+    const r = await cli('status', 'arn:aws:states:us-east-1:123456789012:execution:backup-orchestrator-local:missing');
+    expect(r.code).toBe(1);
+    expect(r.lines[0]).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    const stack = await cli('--stack', 'other-stack', 'status');
+    expect(stack.lines[0]).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('does not exist') } });
+  });
+});
