@@ -16,10 +16,8 @@ let standIn: StandIn;
 let control: ReturnType<typeof controlPlane>;
 
 beforeEach(async () => {
-  let si: StandIn | undefined;
-  control = controlPlane({ policyFile: examplePolicies(), stackName: STACK, standIn: () => si as StandIn });
-  si = await startStandIn(exampleWorld(), control);
-  standIn = si;
+  control = controlPlane({ policyFile: examplePolicies(), stackName: STACK, standIn: () => standIn });
+  standIn = await startStandIn(exampleWorld(), control);
 });
 afterEach(async () => {
   await control.done();
