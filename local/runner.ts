@@ -96,6 +96,10 @@ export interface RunOptions {
   onEvent?: (e: StateEvent, model: Model) => void;
   /** Use a running stand-in instead of starting one (its model keeps state across runs). */
   standIn?: StandIn;
+  /** Per Task state: how many invocations crash after their handler succeeded (fault injection). */
+  crashAfter?: Record<string, number>;
+  /** A stand-in request slower than this times out (and is retried), as a real hung call would. */
+  requestTimeoutMs?: number;
   /** Handler log level (default SILENT: the rehearsal prints its own progress). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -130,7 +134,14 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const logLevel = opts.logLevel ?? 'SILENT';
   const deps: Deps = {
     config: { region: model.region, logLevel, metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile: opts.policyFile, policyPath: '(local)' },
-    clients: createClients(model.region),
+    // SDK retry backoff passes in virtual time, like the Wait states: the standard exponential delays.
+    clients: createClients(model.region, {
+      backoffMs: (attempt) => {
+        model.advance(Math.min(20_000, 100 * 2 ** attempt) / 1000);
+        return 0;
+      },
+      requestTimeoutMs: opts.requestTimeoutMs ?? 2_000,
+    }),
     now: () => model.now(),
     logger: createLogger(logLevel),
     emit: (line) => emf.push(line),
@@ -146,6 +157,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     maxPayloadBytes = Math.max(maxPayloadBytes, Buffer.byteLength(JSON.stringify(v ?? null)));
   };
 
+  const crashes: Record<string, number> = { ...(opts.crashAfter ?? {}) };
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of Object.entries(functionOf)) {
     const core = CORES[fn];
@@ -170,10 +182,16 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       measure(payload);
       try {
         const out = await handler(payload as never, context);
+        if ((crashes[stateName] ?? 0) > 0) {
+          // The function did its work, then died before returning (out of memory, runtime crash).
+          crashes[stateName] = (crashes[stateName] ?? 0) - 1;
+          throw new LambdaFunctionError('Runtime.ExitError', 'RequestId: local Error: Runtime exited with error: signal: killed');
+        }
         const json = JSON.parse(JSON.stringify(out ?? null)) as unknown;
         measure(json);
         return json as never;
       } catch (err) {
+        if (err instanceof LambdaFunctionError) throw err;
         const e = err as Error;
         throw new LambdaFunctionError(e.name && e.name !== 'Error' ? e.name : 'Error', e.message);
       }

@@ -132,7 +132,7 @@ export async function applyRetention(run: Run, policy: Policy, deps: Deps): Prom
       if (out.deleted.length < MAX_DELETED_KEPT)
         out.deleted.push({ snapshot: s.id, target: s.target, reasons: d.reasons });
     } catch (err) {
-      const e = toOrchestratorError(err, `deleting ${s.id}`);
+      const e = toOrchestratorError(err, `deleting ${s.id} of ${s.target}`);
       if (e.code === 'NOT_FOUND') return; // already gone: the goal is met
       addFailure(out, { target: s.target, code: e.code, message: e.message });
     }

@@ -36,7 +36,7 @@ export async function applyTags(run: Run, policy: Policy, progress: Progress, de
         addFailure(out, {
           target: arn,
           code: 'VALIDATION_ERROR',
-          message: `copy ${s.DBClusterSnapshotIdentifier} lacks required tag keys ${stillMissing.join(', ')} and no value is configured`,
+          message: `copy ${arn} lacks required tag keys ${stillMissing.join(', ')} and no value is configured`,
         });
       }
       if (Object.keys(missing).length === 0) return;

@@ -30,7 +30,7 @@ export async function checkOperations(run: Run, policy: Policy, before: Progress
         addFailure(p, {
           target: arn,
           code: 'DEADLINE_EXCEEDED',
-          message: `snapshot of ${name} could not be started before the ${policy.deadlines.createMinutes}-minute deadline (busy, throttled or failing)`,
+          message: `snapshot of ${name} (${arn}) could not be started before the ${policy.deadlines.createMinutes}-minute deadline (busy, throttled or failing)`,
         });
       }
     } else {
@@ -57,13 +57,13 @@ export async function checkOperations(run: Run, policy: Policy, before: Progress
           addFailure(p, {
             target: arn,
             code: 'DEADLINE_EXCEEDED',
-            message: `snapshot ${s.snapshotName} was still CREATING after ${policy.deadlines.createMinutes} minutes`,
+            message: `snapshot ${s.snapshotName} of ${arn} was still CREATING after ${policy.deadlines.createMinutes} minutes`,
           });
         } else {
           p.pendingCreates++;
         }
       } else {
-        addFailure(p, { target: arn, code: 'INTERNAL_ERROR', message: `snapshot ${s.snapshotName} ended ${s.status}` });
+        addFailure(p, { target: arn, code: 'INTERNAL_ERROR', message: `snapshot ${s.snapshotName} of ${arn} ended ${s.status}` });
       }
     }
   }
@@ -88,7 +88,7 @@ export async function checkOperations(run: Run, policy: Policy, before: Progress
     addFailure(p, {
       target: run.policy,
       code: 'DEADLINE_EXCEEDED',
-      message: `${p.pendingCreates + p.retryCreates.length} creates and ${p.pendingCopies} copies still pending after ${p.iteration} checks (settings.poll.maxIterations)`,
+      message: `policy ${run.policy}: ${p.pendingCreates + p.retryCreates.length} creates and ${p.pendingCopies} copies still pending after ${p.iteration} checks (settings.poll.maxIterations)`,
     });
     p.pending = false;
   }

@@ -4,6 +4,7 @@
  */
 import { DocDBElasticClient } from '@aws-sdk/client-docdb-elastic';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type AppConfig, loadConfig } from './config.js';
 import { createLogger } from './telemetry.js';
@@ -22,10 +23,28 @@ export interface Deps {
   emit: (line: string) => void;
 }
 
-export function createClients(region: string): Clients {
-  // Standard retries (exponential backoff with jitter) absorb short throttling bursts and 5xx here;
-  // what still fails reaches the item's own handling or the state machine's Retry.
-  const common = { region, maxAttempts: 4, retryMode: 'standard' as const };
+export interface ClientOptions {
+  /**
+   * Delay before retry `attempt` (ms). Default: the SDK's standard exponential backoff with jitter.
+   * The local rehearsal passes one that spends virtual time instead of real time.
+   */
+  backoffMs?: (attempt: number) => number;
+  /** Abandon a request that has not answered in this long (default 30 s): a hung call is retried. */
+  requestTimeoutMs?: number;
+}
+
+export const MAX_ATTEMPTS = 4;
+
+export function createClients(region: string, options: ClientOptions = {}): Clients {
+  // Standard retries (exponential backoff with jitter) absorb short throttling bursts, 5xx, resets and
+  // timeouts here; what still fails reaches the item's own handling or the state machine's Retry.
+  const common = {
+    region,
+    maxAttempts: MAX_ATTEMPTS,
+    retryMode: 'standard' as const,
+    ...(options.backoffMs ? { retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, options.backoffMs) } : {}),
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
+  };
   return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common) };
 }
 

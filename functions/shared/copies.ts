@@ -122,7 +122,7 @@ export async function advanceCopies(deps: Deps, run: Run, policy: Policy, state:
       });
     } catch (err) {
       const e = toOrchestratorError(err, `DeleteDBClusterSnapshot ${id}`);
-      addFailure(state, { target: source, code: e.code, message: `cancelling the overdue copy failed: ${e.message}` });
+      addFailure(state, { target: source, code: e.code, message: `cancelling the overdue copy ${id} of ${source} failed: ${e.message}` });
     }
   }
 

@@ -81,7 +81,7 @@ export async function resolveElasticTargets(
       addFailure(sink, {
         target: arn,
         code: 'CONFLICT',
-        message: `elastic cluster ${t.cluster.clusterName} is ${t.cluster.status}, not ACTIVE: no snapshot taken`,
+        message: `elastic cluster ${t.cluster.clusterName} (${arn}) is ${t.cluster.status}, not ACTIVE: no snapshot taken`,
       });
       continue;
     }
@@ -123,7 +123,7 @@ export async function createOne(
     addFailure(sink, {
       target: target.arn,
       code: 'VALIDATION_ERROR',
-      message: `snapshot ${name} lacks required tag keys ${missingRequired.join(', ')}: cluster ${target.name} does not carry them`,
+      message: `snapshot ${name} lacks required tag keys ${missingRequired.join(', ')}: cluster ${target.name} (${target.arn}) does not carry them`,
     });
   }
   try {
@@ -133,7 +133,7 @@ export async function createOne(
     deps.logger.info('snapshot create started', { target: target.arn, operation: 'CreateClusterSnapshot', snapshot: name });
     return 'created';
   } catch (err) {
-    const e = toOrchestratorError(err, `CreateClusterSnapshot ${name}`);
+    const e = toOrchestratorError(err, `CreateClusterSnapshot ${name} of ${target.arn}`);
     if (e.code === 'CONFLICT' || e.code === 'VALIDATION_ERROR') {
       // A snapshot of that name may exist already (a retried attempt landed): adopt it when it is this cluster's.
       const existing = await findByName(deps, target.arn, name).catch(() => undefined);

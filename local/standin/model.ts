@@ -178,7 +178,7 @@ export class Model {
       (x) =>
         x.operation === operation &&
         x.left > 0 &&
-        (x.error !== undefined || x.latencyMs !== undefined || x.reset) &&
+        (x.error !== undefined || x.latencyMs !== undefined || x.reset || x.dropResponse) &&
         (!x.target || subject.includes(x.target)),
     );
     if (!f) return undefined;

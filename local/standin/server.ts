@@ -71,6 +71,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
         if (fault?.error)
           throw new ApiError(fault.error, RDS_ERRORS[fault.error] ?? 400, `injected fault ${fault.error}`);
         const result = handleRds(model, action, params);
+        if (fault?.dropResponse) return void req.socket.destroy();
         const inner = Object.keys(result).length > 0 ? `<${action}Result>${toXml(result)}</${action}Result>` : '';
         sendXml(
           res,
@@ -106,7 +107,9 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
         if (fault?.reset) return void req.socket.destroy();
         if (fault?.error)
           throw new ApiError(fault.error, ELASTIC_STATUS[fault.error] ?? 400, `injected fault ${fault.error}`);
-        sendJson(res, 200, handleElastic(model, route.op, route.param, request));
+        const result = handleElastic(model, route.op, route.param, request);
+        if (fault?.dropResponse) return void req.socket.destroy();
+        sendJson(res, 200, result);
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError('InternalServerException', 500, (err as Error).message);
         const headers: Record<string, string> = { 'x-amzn-errortype': e.code };

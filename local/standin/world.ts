@@ -43,6 +43,7 @@ export const faultSchema = z
     count: z.number().int().min(1).optional().describe('How many matching requests the fault hits (default: all)'),
     latencyMs: z.number().int().min(0).max(120_000).optional().describe('Added latency before answering'),
     reset: z.boolean().optional().describe('Drop the connection instead of answering'),
+    dropResponse: z.boolean().optional().describe('Perform the operation, then drop the connection before answering (a lost response)'),
     stuck: z.boolean().optional().describe('Create/Copy: the snapshot never leaves creating/copying'),
     failMidway: z.boolean().optional().describe('Create/Copy: the operation fails half-way through'),
   })
