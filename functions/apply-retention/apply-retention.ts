@@ -8,7 +8,7 @@ import { type ClusterSnapshotInList, DeleteClusterSnapshotCommand } from '@aws-s
 import { DeleteDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
 import { describeClusterSnapshots, elasticTags, listElasticSnapshots } from '../shared/aws.js';
 import type { Deps } from '../shared/clients.js';
-import { toOrchestratorError } from '../shared/errors.js';
+import { isTransient, OrchestratorError, toOrchestratorError } from '../shared/errors.js';
 import { isElasticSnapshotNameOf } from '../shared/naming.js';
 import { type Policy, retentionRules } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
@@ -108,6 +108,7 @@ export async function applyRetention(run: Run, policy: Policy, deps: Deps): Prom
     }
     return out;
   }
+  const transient: OrchestratorError[] = [];
   await mapPool(deletions, concurrency, async (d) => {
     const s = d.snapshot;
     try {
@@ -134,8 +135,17 @@ export async function applyRetention(run: Run, policy: Policy, deps: Deps): Prom
     } catch (err) {
       const e = toOrchestratorError(err, `deleting ${s.id} of ${s.target}`);
       if (e.code === 'NOT_FOUND') return; // already gone: the goal is met
+      if (isTransient(e.code)) {
+        transient.push(e);
+        return;
+      }
       addFailure(out, { target: s.target, code: e.code, message: e.message });
     }
   });
+  if (transient[0]) {
+    // Let the state machine retry the step with backoff: retention is recomputed from what is left,
+    // and deleting snapshots no rule keeps never makes a rule drop one it kept.
+    throw new OrchestratorError(transient[0].code, `${transient.length} deletions failed transiently, first: ${transient[0].message}`);
+  }
   return out;
 }

@@ -4,7 +4,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type Deps, defaultDeps } from './clients.js';
-import { ValidationError } from './errors.js';
+import { toOrchestratorError, ValidationError } from './errors.js';
 import { findPolicy, type Policy } from './policy.js';
 import type { Run } from './run.js';
 
@@ -41,6 +41,13 @@ export function makeHandler<E, R>(
     const logger = d.logger.createChild();
     logger.appendKeys({ runId: run?.id ?? '-', policy: run?.policy ?? '-' });
     if (context?.functionName) logger.addContext(context);
-    return core(event, { ...d, logger }, context);
+    try {
+      return await core(event, { ...d, logger }, context);
+    } catch (err) {
+      // Whatever escapes a core leaves with a stable name the state machine's Retry/Catch match on.
+      const e = toOrchestratorError(err);
+      logger.error('step failed', { target: 'all', operation: context?.functionName ?? 'step', code: e.code, reason: e.message });
+      throw e;
+    }
   });
 }

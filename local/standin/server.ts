@@ -105,16 +105,19 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
         const fault = model.takeFault(route.op, `${decodeURIComponent(url.pathname)} ${body}`);
         if (fault?.latencyMs) await sleep(fault.latencyMs);
         if (fault?.reset) return void req.socket.destroy();
-        if (fault?.error)
-          throw new ApiError(fault.error, ELASTIC_STATUS[fault.error] ?? 400, `injected fault ${fault.error}`);
+        if (fault?.error) {
+          const extra = fault.retryAfterSeconds !== undefined ? { retryAfter: fault.retryAfterSeconds } : {};
+          throw new ApiError(fault.error, ELASTIC_STATUS[fault.error] ?? 400, `injected fault ${fault.error}`, extra);
+        }
         const result = handleElastic(model, route.op, route.param, request);
         if (fault?.dropResponse) return void req.socket.destroy();
         sendJson(res, 200, result);
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError('InternalServerException', 500, (err as Error).message);
+        const { retryAfter, ...extra } = e.extra;
         const headers: Record<string, string> = { 'x-amzn-errortype': e.code };
-        if (e.status === 429) headers['retry-after'] = '1';
-        sendJson(res, e.status, { message: e.message, ...e.extra }, headers);
+        if (e.status === 429 && retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+        sendJson(res, e.status, { message: e.message, ...extra }, headers);
       }
       return;
     }

@@ -42,14 +42,15 @@ export const faultSchema = z
       .describe('Error code to answer with, e.g. ThrottlingException, Throttling, SnapshotQuotaExceeded'),
     count: z.number().int().min(1).optional().describe('How many matching requests the fault hits (default: all)'),
     latencyMs: z.number().int().min(0).max(120_000).optional().describe('Added latency before answering'),
+    retryAfterSeconds: z.number().int().min(0).max(3600).optional().describe('With a 429: the Retry-After header (the SDK waits that long, in real time)'),
     reset: z.boolean().optional().describe('Drop the connection instead of answering'),
     dropResponse: z.boolean().optional().describe('Perform the operation, then drop the connection before answering (a lost response)'),
     stuck: z.boolean().optional().describe('Create/Copy: the snapshot never leaves creating/copying'),
     failMidway: z.boolean().optional().describe('Create/Copy: the operation fails half-way through'),
   })
   .refine(
-    (f) => f.error || f.latencyMs !== undefined || f.reset || f.stuck || f.failMidway,
-    'a fault needs error, latencyMs, reset, stuck or failMidway',
+    (f) => f.error || f.latencyMs !== undefined || f.reset || f.dropResponse || f.stuck || f.failMidway,
+    'a fault needs error, latencyMs, reset, dropResponse, stuck or failMidway',
   );
 
 const elasticSnapshotSchema = z.strictObject({

@@ -184,7 +184,7 @@ describe('docdb-elastic stand-in conforms to the model', () => {
   });
 
   it('throttles with 429, Retry-After and the modelled retryAfterSeconds', async () => {
-    standIn.model.faults.push({ operation: 'ListClusters', error: 'ThrottlingException', left: 10 });
+    standIn.model.faults.push({ operation: 'ListClusters', error: 'ThrottlingException', retryAfterSeconds: 1, left: 10 });
     const client = new elasticSdk.DocDBElasticClient({ region: 'us-east-1', maxAttempts: 1 });
     const e = (await client.send(new E.ListClustersCommand({})).catch((x: unknown) => x)) as elasticSdk.ThrottlingException;
     standIn.model.faults = [];
