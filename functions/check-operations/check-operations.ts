@@ -47,7 +47,9 @@ export async function checkOperations(run: Run, policy: Policy, before: Progress
       });
     }
 
-    const mine = runSnapshots(await listElasticSnapshots(deps.clients.elastic), run, policy);
+    // Once every create of this run is done, the checks stop listing elastic snapshots.
+    const creating = before.pendingCreates > 0 || retry.length > 0 || p.retryCreates.length > 0;
+    const mine = creating ? runSnapshots(await listElasticSnapshots(deps.clients.elastic), run, policy) : [];
     p.pendingCreates = 0;
     for (const s of mine) {
       const arn = s.clusterArn ?? '';

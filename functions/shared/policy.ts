@@ -176,12 +176,12 @@ const settingsSchema = z.strictObject({
   maxCopiesInFlight: z.number().int().min(1).max(5).default(5),
   poll: z
     .strictObject({
-      initialSeconds: z.number().int().min(1).max(3600).default(60),
-      maxSeconds: z.number().int().min(1).max(3600).default(900),
-      backoff: z.number().min(1).max(4).default(1.5),
+      initialSeconds: z.number().int().min(1).max(3600).default(600),
+      maxSeconds: z.number().int().min(1).max(3600).default(3600),
+      backoff: z.number().min(1).max(4).default(2),
       maxIterations: z.number().int().min(1).max(1000).default(200),
     })
-    .default({ initialSeconds: 60, maxSeconds: 900, backoff: 1.5, maxIterations: 200 }),
+    .default({ initialSeconds: 600, maxSeconds: 3600, backoff: 2, maxIterations: 200 }),
   concurrency: z.number().int().min(1).max(50).default(10),
 });
 
@@ -189,7 +189,7 @@ const fileSchema = z
   .strictObject({
     settings: settingsSchema.default({
       maxCopiesInFlight: 5,
-      poll: { initialSeconds: 60, maxSeconds: 900, backoff: 1.5, maxIterations: 200 },
+      poll: { initialSeconds: 600, maxSeconds: 3600, backoff: 2, maxIterations: 200 },
       concurrency: 10,
     }),
     policies: z.array(policySchema).min(1, 'define at least one policy'),

@@ -11,7 +11,7 @@ import { createOne, resolveElasticTargets } from '../shared/elastic.js';
 import { elasticSnapshotName } from '../shared/naming.js';
 import type { Policy } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
-import type { Progress, Run } from '../shared/run.js';
+import { addFailure, type Progress, type Run } from '../shared/run.js';
 
 export function emptyProgress(): Progress {
   return {
@@ -37,6 +37,8 @@ export function emptyProgress(): Progress {
 }
 
 const MAX_ADOPTED_KEPT = 200;
+/** Creates kept for another try in the checks; more than this many throttled creates fail the rest. */
+const MAX_RETRY_KEPT = 100;
 
 export async function startOperations(run: Run, policy: Policy, deps: Deps): Promise<Progress> {
   const progress = emptyProgress();
@@ -44,29 +46,29 @@ export async function startOperations(run: Run, policy: Policy, deps: Deps): Pro
 
   if (policy.elastic && !run.skip.includes('create')) {
     const targets = await resolveElasticTargets(deps, run, policy, progress);
-    const existing = await listElasticSnapshots(deps.clients.elastic);
-    const byName = new Map(existing.map((s) => [`${s.clusterArn}|${s.snapshotName}`, s.snapshotArn ?? '']));
-    const slot = new Date(run.slot);
-    const todo = targets.filter((t) => {
-      const arn = byName.get(`${t.arn}|${elasticSnapshotName(policy.name, t.arn, t.name, slot)}`);
-      if (arn === undefined) return true;
-      progress.adopted++;
-      progress.adoptedArns.push(arn);
-      return false;
-    });
     progress.planned += targets.length;
-    if (!run.dryRun) {
-      const results = await mapPool(todo, settings.concurrency, (t) => createOne(deps, run, policy, t, progress));
+    const slot = new Date(run.slot);
+    if (run.dryRun) {
+      // Read-only planning: one listing tells which of this slot's snapshots exist already.
+      const existing = new Set((await listElasticSnapshots(deps.clients.elastic)).map((s) => `${s.clusterArn}|${s.snapshotName}`));
+      progress.wouldCreate = targets.filter((t) => !existing.has(`${t.arn}|${elasticSnapshotName(policy.name, t.arn, t.name, slot)}`)).length;
+      progress.skipped += targets.length - progress.wouldCreate;
+    } else {
+      // No listing up front: a create under an existing name answers Conflict, and createOne adopts the
+      // snapshot when it is this cluster's. A first run of a slot pays one call per target.
+      const results = await mapPool(targets, settings.concurrency, (t) => createOne(deps, run, policy, t, progress));
       results.forEach((r, i) => {
-        const t = todo[i];
+        const t = targets[i];
         if (!t) return;
         if (r === 'created') progress.created++;
         else if (r === 'adopted') progress.adopted++;
-        else if (r === 'retry') progress.retryCreates.push([t.arn, t.name]);
+        else if (r === 'retry') {
+          if (progress.retryCreates.length < MAX_RETRY_KEPT) progress.retryCreates.push([t.arn, t.name]);
+          else addFailure(progress, { target: t.arn, code: 'THROTTLING', message: `snapshot of ${t.arn} not started: more than ${MAX_RETRY_KEPT} creates are waiting to be retried` });
+        }
       });
-      progress.pendingCreates = progress.created;
-    } else {
-      progress.wouldCreate = todo.length;
+      // Adopted snapshots may still be creating (an earlier attempt started them): the checks find out.
+      progress.pendingCreates = progress.created + progress.adopted;
     }
   }
   if (progress.adoptedArns.length > MAX_ADOPTED_KEPT) progress.adoptedArns.length = MAX_ADOPTED_KEPT;

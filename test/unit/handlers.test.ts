@@ -91,7 +91,6 @@ describe('start-operations handler', () => {
     const name2 = elasticSnapshotName('daily', C2, 'two', new Date(RUN.slot));
     elastic
       .on(ListClusterSnapshotsCommand)
-      .resolvesOnce({ snapshots: [] })
       .resolves({
         snapshots: [
           {
@@ -255,7 +254,7 @@ describe('check-operations handler', () => {
     });
     rds.on(DeleteDBClusterSnapshotCommand).resolves({});
     const late: Deps = { ...deps(), now: () => new Date('2026-11-22T10:00:00Z') };
-    const out = await makeHandler(core, late)({ run: RUN, progress: { ...emptyProgress(), created: 2, waitSeconds: 300 } }, context);
+    const out = await makeHandler(core, late)({ run: RUN, progress: { ...emptyProgress(), created: 2, pendingCreates: 2, waitSeconds: 300 } }, context);
     expect(out.iteration).toBe(1);
     expect(out.pending).toBe(false);
     expect(out.failures.map((f) => [f.target, f.code])).toEqual([
@@ -263,7 +262,7 @@ describe('check-operations handler', () => {
       ['arn:aws:rds:us-east-1:111122223333:cluster-snapshot:cat', 'DEADLINE_EXCEEDED'],
     ]);
     expect(rds).toHaveReceivedCommandWith(DeleteDBClusterSnapshotCommand, { DBClusterSnapshotIdentifier: 'stuck-copy' });
-    expect(out.waitSeconds).toBe(450);
+    expect(out.waitSeconds).toBe(600);
   });
 });
 
