@@ -58,25 +58,81 @@ export interface RunResult {
   executionName: string;
   /** The EMF metric documents the run emitted. */
   emf: string[];
+  /** State visits (StateEntered events) by state name. */
+  stateVisits: Record<string, number>;
+  /** Lambda attempts by Task state name (retries included). */
+  invocations: Record<string, number>;
+  /** Handler wall time by function key, in ms. */
+  lambdaMs: Record<string, number>;
+  mapIterations: number;
+  /** History events as Step Functions would record them (see historyEvents). */
+  historyEvents: number;
 }
 
-type Definition = { States: Record<string, { Type: string; Resource?: unknown }> } & Record<string, unknown>;
+type StateDef = {
+  Type: string;
+  Resource?: unknown;
+  Next?: string;
+  Seconds?: number;
+  SecondsPath?: string;
+  ItemProcessor?: { States: Record<string, StateDef> };
+  Iterator?: { States: Record<string, StateDef> };
+  Branches?: { States: Record<string, StateDef> }[];
+};
+type Definition = { States: Record<string, StateDef> } & Record<string, unknown>;
+
+export interface LoadedDefinition {
+  definition: Definition;
+  /** Task state name -> function key (as serverless.yml names it). */
+  functionOf: Record<string, string>;
+  /** Every state name (nested ones included) -> its type. */
+  typeOf: Record<string, string>;
+  /** Task state name -> the Wait state right before it (its wait passes in virtual time). */
+  waitBefore: Record<string, StateDef>;
+}
 
 /** The definition with each Fn::GetAtt function reference replaced by a Lambda ARN of the account. */
-export function loadDefinition(
-  region: string,
-  accountId: string,
-): { definition: Definition; functionOf: Record<string, string> } {
-  const definition = parseYaml(readFileSync(DEFINITION_PATH, 'utf8'), { merge: true }) as Definition;
-  const functionOf: Record<string, string> = {};
-  for (const [name, state] of Object.entries(definition.States)) {
-    const ref = (state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
-    if (state.Type === 'Task' && ref) {
-      functionOf[name] = ref[0];
-      state.Resource = `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-${ref[0]}`;
+export function loadDefinition(region: string, accountId: string, path: URL = DEFINITION_PATH): LoadedDefinition {
+  const text = readFileSync(path, 'utf8');
+  const definition = (path.pathname.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { merge: true })) as Definition;
+  const out: LoadedDefinition = { definition, functionOf: {}, typeOf: {}, waitBefore: {} };
+  const walk = (states: Record<string, StateDef>) => {
+    for (const [name, state] of Object.entries(states)) {
+      out.typeOf[name] = state.Type;
+      const ref = (state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+      if (state.Type === 'Task' && ref) {
+        out.functionOf[name] = ref[0];
+        state.Resource = `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-${ref[0]}`;
+      }
+      if (state.Type === 'Wait' && state.Next) out.waitBefore[state.Next] = state;
+      const nested = state.ItemProcessor ?? state.Iterator;
+      if (nested) walk(nested.States);
+      for (const b of state.Branches ?? []) walk(b.States);
     }
-  }
-  return { definition, functionOf };
+  };
+  walk(definition.States);
+  return out;
+}
+
+/** A `$.a.b` path into a value (what the Wait states here use). */
+function readPath(value: unknown, path: string): unknown {
+  return path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
+}
+
+/**
+ * Step Functions history events a run would record, derived from the documented per-state events:
+ * 2 for the execution (started, ended); 2 per state visit (entered, exited); 3 per Lambda attempt
+ * (scheduled, started, succeeded or failed); for a Map, 2 more (started, succeeded) and 2 per iteration.
+ */
+export function historyEvents(r: Pick<RunResult, 'stateVisits' | 'invocations' | 'mapIterations'>, typeOf: Record<string, string>): number {
+  let n = 2;
+  for (const [state, visits] of Object.entries(r.stateVisits)) n += visits * (typeOf[state] === 'Map' ? 4 : 2);
+  for (const attempts of Object.values(r.invocations)) n += attempts * 3;
+  return n + r.mapIterations * 2;
 }
 
 /** Lambda's error contract: errorType becomes the error name, the cause is the JSON error payload. */
@@ -96,6 +152,10 @@ export interface RunOptions {
   onEvent?: (e: StateEvent, model: Model) => void;
   /** Use a running stand-in instead of starting one (its model keeps state across runs). */
   standIn?: StandIn;
+  /** Another definition and its handlers (the benchmark's naive variant). */
+  definitionPath?: URL;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see CORES
+  cores?: Record<string, (event: any, deps: Deps, context: Context) => Promise<unknown>>;
   /** Per Task state: how many invocations crash after their handler succeeded (fault injection). */
   crashAfter?: Record<string, number>;
   /** A stand-in request slower than this times out (and is retried), as a real hung call would. */
@@ -146,7 +206,12 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     logger: createLogger(logLevel),
     emit: (line) => emf.push(line),
   };
-  const { definition, functionOf } = loadDefinition(model.region, model.accountId);
+  const { definition, functionOf, typeOf, waitBefore } = loadDefinition(model.region, model.accountId, opts.definitionPath);
+  const cores = opts.cores ?? CORES;
+  const stateVisits: Record<string, number> = {};
+  const invocations: Record<string, number> = {};
+  const lambdaMs: Record<string, number> = {};
+  let mapIterations = 0;
   const startMs = model.nowMs;
   const virtualStart = model.now().toISOString();
   const executionName =
@@ -160,7 +225,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const crashes: Record<string, number> = { ...(opts.crashAfter ?? {}) };
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of Object.entries(functionOf)) {
-    const core = CORES[fn];
+    const core = cores[fn];
     if (!core) throw new Error(`no local handler for function ${fn}`);
     const handler = makeHandler(core, deps);
     const context = {
@@ -170,12 +235,14 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       getRemainingTimeInMillis: () => 900_000,
     } as unknown as Context;
     taskResourceLocalHandlers[stateName] = async (input) => {
-      if (stateName === 'Check Operations') {
+      const wait = waitBefore[stateName];
+      if (wait) {
         // The Wait before this state took 0 ms of real time: its length passes in virtual time.
-        const wait = (input as { progress?: { waitSeconds?: number } }).progress?.waitSeconds ?? 0;
-        model.advance(wait);
+        model.advance(Number(wait.Seconds ?? (wait.SecondsPath ? readPath(input, wait.SecondsPath) : 0)) || 0);
       }
       lambdaInvocations++;
+      invocations[stateName] = (invocations[stateName] ?? 0) + 1;
+      const started = performance.now();
       const payload = JSON.parse(JSON.stringify(input)) as { execution?: { startTime?: string } };
       // The interpreter stamps $$.Execution.StartTime with the real clock; the execution started at virtual time.
       if (payload.execution?.startTime) payload.execution.startTime = virtualStart;
@@ -194,17 +261,19 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
         if (err instanceof LambdaFunctionError) throw err;
         const e = err as Error;
         throw new LambdaFunctionError(e.name && e.name !== 'Error' ? e.name : 'Error', e.message);
+      } finally {
+        lambdaMs[fn] = (lambdaMs[fn] ?? 0) + performance.now() - started;
       }
     };
   }
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
-  for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
-    if (state.Type === 'Task') retryIntervalOverrides[name] = 0;
+  for (const [name, type] of Object.entries(typeOf)) {
+    if (type === 'Wait') waitTimeOverrides[name] = 0;
+    if (type === 'Task') retryIntervalOverrides[name] = 0;
   }
 
-  const machineKey = `${model.region}|${model.accountId}`;
+  const machineKey = `${model.region}|${model.accountId}|${(opts.definitionPath ?? DEFINITION_PATH).href}`;
   let machine = machines.get(machineKey);
   if (!machine) {
     // Construction validates the definition (~150 ms): once per account and region per process.
@@ -231,7 +300,11 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const collect = (async () => {
     for await (const ev of execution.eventLogs) {
       const e = ev as { type: string; state?: { name: string; output?: unknown } };
-      if (e.type === 'StateEntered') transitions++;
+      if (e.type === 'StateEntered') {
+        transitions++;
+        if (e.state?.name) stateVisits[e.state.name] = (stateVisits[e.state.name] ?? 0) + 1;
+      }
+      if (e.type === 'MapIterationStarted') mapIterations++;
       const se: StateEvent = {
         type: e.type,
         state: e.state?.name,
@@ -251,6 +324,11 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     virtualSeconds: (model.nowMs - startMs) / 1000,
     executionName,
     emf,
+    stateVisits,
+    invocations,
+    lambdaMs,
+    mapIterations,
+    historyEvents: historyEvents({ stateVisits, invocations, mapIterations }, typeOf),
   });
   try {
     const output = await execution.result;

@@ -16,7 +16,8 @@ import { type Decision, decideRetention, type RetentionSnapshot } from '../share
 import { addFailure, emptyFailureLog, type RetentionOutcome, type Run } from '../shared/run.js';
 import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, type TagMap } from '../shared/tags.js';
 
-const MAX_DELETED_KEPT = 100;
+/** Deletions listed in the state (all are logged with their reasons). */
+const MAX_DELETED_KEPT = 20;
 
 interface Candidate extends RetentionSnapshot {
   kind: 'elastic' | 'copy';

@@ -30,7 +30,7 @@ export interface Failure {
 }
 
 /** Most failures kept in the payload; the count is always exact. */
-export const MAX_FAILURES_KEPT = 100;
+export const MAX_FAILURES_KEPT = 50;
 
 export interface Progress {
   /** Snapshots created by this run (CreateClusterSnapshot succeeded). */
@@ -70,14 +70,14 @@ export interface StepOutcome extends FailureLog {
 
 export interface RetentionOutcome extends StepOutcome {
   kept: number;
-  /** The deletions with their reasons (first 100). */
+  /** The deletions with their reasons (the first 20; every deletion is logged with its reasons). */
   deleted: { snapshot: string; target: string; reasons: string[] }[];
   wouldDelete: number;
   /** Age in hours of the newest available owned snapshot, worst target; absent when there is none. */
   recoveryPointAgeHours?: number;
 }
 
-/** Failures as every step records them: the first 100 in full, the count and the count per code exact. */
+/** Failures as every step records them: the first 50 in full, the count and the count per code exact. */
 export interface FailureLog {
   failures: Failure[];
   failureCount: number;

@@ -7,6 +7,7 @@ import { type Policy, retentionRules } from '../../functions/shared/policy.js';
 import { decideRetention } from '../../functions/shared/retention.js';
 import { isOwnedBy, OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
 import { METRICS } from '../../functions/shared/telemetry.js';
+import { MAX_FAILURES_KEPT } from '../../functions/shared/run.js';
 import type { World } from '../../local/standin/world.js';
 import type { Envelope } from './helpers.js';
 
@@ -110,7 +111,7 @@ export function brokenInvariants(x: InvariantInput): string[] {
     const d = x.envelope.data;
     const failed = d.summary.failed ?? 0;
     if (d.status !== (failed > 0 ? 'PARTIAL' : 'SUCCEEDED')) problems.push(`status ${d.status} with ${failed} failures`);
-    if (d.failures.length !== Math.min(failed, 100)) problems.push(`${d.failures.length} failures listed, ${failed} counted`);
+    if (d.failures.length !== Math.min(failed, MAX_FAILURES_KEPT)) problems.push(`${d.failures.length} failures listed, ${failed} counted`);
     for (const f of d.failures) {
       if (!(ERROR_CODES as readonly string[]).includes(f.code)) problems.push(`unstable code ${f.code}`);
       if (!f.message.includes(f.target)) problems.push(`failure message does not name its target ${f.target}: ${f.message}`);

@@ -1,0 +1,108 @@
+/**
+ * The naive variant's handlers, for the benchmark only: per-target creates and polls, per-snapshot
+ * tag reads for retention. The same SDK clients and stand-in as the product.
+ */
+import {
+  CreateClusterSnapshotCommand,
+  DeleteClusterSnapshotCommand,
+  GetClusterSnapshotCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-docdb-elastic';
+import {
+  AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  ListTagsForResourceCommand as RdsListTags,
+} from '@aws-sdk/client-rds';
+import { describeClusterSnapshots, elasticTags, listClusters, listElasticSnapshots } from '../functions/shared/aws.js';
+import type { Deps } from '../functions/shared/clients.js';
+import { planCopies } from '../functions/shared/copies.js';
+import { elasticSnapshotName } from '../functions/shared/naming.js';
+import { findPolicy, retentionRules } from '../functions/shared/policy.js';
+import { decideRetention } from '../functions/shared/retention.js';
+import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags } from '../functions/shared/tags.js';
+
+type Item = { kind: 'create'; cluster: string; name: string; arn?: string; done?: boolean } | { kind: 'copy'; source: string; name: string; encrypted: boolean; target: string; arn?: string; done?: boolean };
+const policyOf = (deps: Deps) => deps.config.policyFile.policies[0] as NonNullable<ReturnType<typeof findPolicy>>;
+const slot = (deps: Deps) => new Date(Math.floor(deps.now().getTime() / 60_000) * 60_000);
+
+export const naiveCores = {
+  naiveResolve: async (_e: unknown, deps: Deps) => {
+    const policy = policyOf(deps);
+    const items: Item[] = [];
+    for (const c of await listClusters(deps.clients.elastic)) {
+      const tags = await elasticTags(deps.clients.elastic, c.clusterArn ?? '');
+      if (Object.entries(policy.elastic?.selector ?? {}).every(([k, v]) => tags[k] === v)) {
+        items.push({ kind: 'create', cluster: c.clusterArn ?? '', name: elasticSnapshotName(policy.name, c.clusterArn ?? '', c.clusterName ?? '', slot(deps)) });
+      }
+    }
+    const run = { targets: undefined } as never;
+    for (const w of planCopies(policy, run, await describeClusterSnapshots(deps.clients.rds, 'shared'))) {
+      items.push({ kind: 'copy', source: w.sourceArn, name: w.targetName, encrypted: w.encrypted, target: w.target });
+    }
+    return { items };
+  },
+  naiveStart: async (item: Item, deps: Deps) => {
+    const policy = policyOf(deps);
+    const own = ownershipTags({ policy: policy.name, target: item.kind === 'create' ? item.cluster : item.target, runId: 'naive', createdAt: deps.now() });
+    if (item.kind === 'create') {
+      const r = await deps.clients.elastic.send(new CreateClusterSnapshotCommand({ clusterArn: item.cluster, snapshotName: item.name, tags: own }));
+      return { ...item, arn: r.snapshot?.snapshotArn };
+    }
+    const r = await deps.clients.rds.send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: item.source,
+        TargetDBClusterSnapshotIdentifier: item.name,
+        ...(item.encrypted ? { KmsKeyId: policy.copy?.kmsKeyId } : {}),
+        Tags: Object.entries(own).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    return { ...item, arn: r.DBClusterSnapshot?.DBClusterSnapshotArn };
+  },
+  naivePoll: async (item: Item, deps: Deps) => {
+    if (item.kind === 'create') {
+      const r = await deps.clients.elastic.send(new GetClusterSnapshotCommand({ snapshotArn: item.arn }));
+      return { ...item, done: r.snapshot?.status !== 'CREATING' };
+    }
+    const r = await deps.clients.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: item.name, SnapshotType: 'manual' }));
+    return { ...item, done: r.DBClusterSnapshots?.[0]?.Status !== 'copying' };
+  },
+  naiveTag: async (item: Item, deps: Deps) => {
+    const extra = policyOf(deps).tags.static;
+    if (item.kind === 'create') {
+      await deps.clients.elastic.send(new ListTagsForResourceCommand({ resourceArn: item.arn }));
+      await deps.clients.elastic.send(new TagResourceCommand({ resourceArn: item.arn, tags: { ...extra, 'tagged-by': 'naive' } }));
+    } else {
+      await deps.clients.rds.send(new RdsListTags({ ResourceName: item.arn }));
+      await deps.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: item.arn, Tags: [{ Key: 'tagged-by', Value: 'naive' }] }));
+    }
+    return {};
+  },
+  naiveRetention: async (_e: unknown, deps: Deps) => {
+    const policy = policyOf(deps);
+    const rules = policy.retention ? retentionRules(policy.retention) : {};
+    const groups = new Map<string, { id: string; time: Date; tags: string[]; kind: 'e' | 'c' }[]>();
+    for (const s of await listElasticSnapshots(deps.clients.elastic)) {
+      const tags = await elasticTags(deps.clients.elastic, s.snapshotArn ?? '');
+      if (!isOwnedBy(tags, policy.name) || s.status !== 'ACTIVE') continue;
+      const key = `e|${s.clusterArn}`;
+      groups.set(key, [...(groups.get(key) ?? []), { id: s.snapshotArn ?? '', time: new Date(s.snapshotCreationTime ?? 0), tags: [], kind: 'e' }]);
+    }
+    for (const s of await describeClusterSnapshots(deps.clients.rds, 'manual')) {
+      const tags = fromTagList((await deps.clients.rds.send(new RdsListTags({ ResourceName: s.DBClusterSnapshotArn }))).TagList);
+      if (!isOwnedBy(tags, policy.name) || s.Status !== 'available') continue;
+      const key = `c|${tags[OWNERSHIP_KEYS.target]}`;
+      groups.set(key, [...(groups.get(key) ?? []), { id: s.DBClusterSnapshotIdentifier ?? '', time: new Date(s.SnapshotCreateTime ?? 0), tags: [], kind: 'c' }]);
+    }
+    for (const list of groups.values()) {
+      for (const d of decideRetention(list, rules, deps.now(), { minKeep: policy.retention?.minKeep ?? 1 })) {
+        if (d.keep) continue;
+        if (d.snapshot.kind === 'e') await deps.clients.elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: d.snapshot.id }));
+        else await deps.clients.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: d.snapshot.id }));
+      }
+    }
+    return {};
+  },
+};
