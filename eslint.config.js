@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Configuration loading and the local tools may read the environment.
-    files: ['functions/shared/config.ts', 'local/**', 'scripts/**', 'test/**'],
+    files: ['functions/shared/config.ts', 'local/**', 'scripts/**', 'bench/**', 'test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
