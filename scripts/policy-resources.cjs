@@ -119,8 +119,16 @@ function operationStatements(file) {
 }
 
 /** Per-function IAM statements (serverless-iam-roles-per-function). */
-module.exports.iam = async () => {
+module.exports.iam = async ({ resolveVariable }) => {
   const file = load();
+  const tracing = String(await resolveVariable("param:tracing, 'false'")) === 'true';
+  // X-Ray has no resource-level permissions: with tracing on, every function may send its segments.
+  const xray = tracing ? [{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }] : [];
+  const withXray = (statements) => [...statements, ...xray];
+  return Object.fromEntries(Object.entries(statementsByFunction(file)).map(([fn, s]) => [fn, withXray(s)]));
+};
+
+function statementsByFunction(file) {
   return {
     // Validation and reporting touch no AWS API; the log permissions come with the role.
     validateInput: [],
@@ -157,7 +165,7 @@ module.exports.iam = async () => {
       },
     ],
   };
-};
+}
 
 const STATES_ALARMS = [
   ['ExecutionsFailed', 'a run failed: invalid input, or a step failed after its retries'],
