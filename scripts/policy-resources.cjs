@@ -20,12 +20,13 @@ function load() {
 
 const logicalId = (text) => text.replace(/[^A-Za-z0-9]/g, '');
 
-/** AWS::Scheduler::Schedule per policy schedule: retry policy and a dead-letter queue included. */
+/** AWS::Scheduler::Schedule per enabled policy schedule: retry policy and a dead-letter queue included. */
 module.exports.schedules = async () => {
   const file = load();
   const resources = {};
   for (const policy of file.policies) {
     policy.schedules.forEach((s, i) => {
+      if (!s.enabled) return;
       resources[`Schedule${logicalId(policy.name)}${i + 1}`] = {
         Type: 'AWS::Scheduler::Schedule',
         Properties: {
@@ -33,7 +34,7 @@ module.exports.schedules = async () => {
           Description: `backup-orchestrator policy ${policy.name}, schedule ${i + 1}`,
           ScheduleExpression: s.expression,
           ScheduleExpressionTimezone: s.timezone,
-          State: s.enabled ? 'ENABLED' : 'DISABLED',
+          State: 'ENABLED',
           FlexibleTimeWindow: { Mode: 'OFF' },
           Target: {
             Arn: { Ref: 'BackupStateMachine' },
