@@ -115,21 +115,24 @@ export function controlPlane(opts: ControlPlaneOptions): ExtraHandler & { execut
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       opts.standIn().model.count(action);
       const exec = typeof body.executionArn === 'string' ? executions.get(body.executionArn) : undefined;
+      if ((action === 'DescribeExecution' || action === 'GetExecutionHistory') && !exec) {
+        sfnError(res, 'ExecutionDoesNotExist', `Execution Does Not Exist: '${String(body.executionArn)}'`);
+        return true;
+      }
       switch (action) {
         case 'StartExecution':
           start(body as never, res);
           return true;
         case 'DescribeExecution': {
-          if (!exec) return sfnError(res, 'ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`), true;
-          const { history: _h, ...rest } = exec;
+          const { history: _h, ...rest } = exec as Execution;
           send(res, 200, rest);
           return true;
         }
         case 'GetExecutionHistory': {
-          if (!exec) return sfnError(res, 'ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`), true;
           const start = Number(body.nextToken ?? 0);
           const max = Number(body.maxResults ?? 100) || 100;
-          const events = body.reverseOrder ? [...exec.history].reverse() : exec.history;
+          const history = (exec as Execution).history;
+          const events = body.reverseOrder ? [...history].reverse() : history;
           const slice = events.slice(start, start + max);
           send(res, 200, { events: slice, ...(start + max < events.length ? { nextToken: String(start + max) } : {}) });
           return true;
