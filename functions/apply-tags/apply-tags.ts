@@ -7,7 +7,7 @@
 
 import { TagResourceCommand } from '@aws-sdk/client-docdb-elastic';
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
-import { describeClusterSnapshots, elasticTags } from '../shared/aws.js';
+import { describeClusterSnapshots, elasticTags, parseRdsSnapshotArn } from '../shared/aws.js';
 import type { Deps } from '../shared/clients.js';
 import { toOrchestratorError } from '../shared/errors.js';
 import type { Policy } from '../shared/policy.js';
@@ -26,8 +26,13 @@ export async function applyTags(run: Run, policy: Policy, progress: Progress, de
     await mapPool(owned, concurrency, async (s) => {
       const actual = fromTagList(s.TagList);
       const wanted: TagMap = { ...policy.tags.static };
+      // Ownership tags a managed copy lacks and that can be derived: its target and creation time.
       if (!actual[OWNERSHIP_KEYS.createdAt] && s.SnapshotCreateTime) {
         wanted[OWNERSHIP_KEYS.createdAt] = new Date(s.SnapshotCreateTime).toISOString();
+      }
+      const source = parseRdsSnapshotArn(s.SourceDBClusterSnapshotArn ?? '');
+      if (!actual[OWNERSHIP_KEYS.target] && source && s.DBClusterIdentifier) {
+        wanted[OWNERSHIP_KEYS.target] = `${source.account}:${s.DBClusterIdentifier}`;
       }
       const missing = missingTags(actual, wanted);
       const stillMissing = policy.tags.required.filter((k) => !(k in actual) && !(k in missing));

@@ -117,7 +117,10 @@ export async function createOne(
   sink: FailureSink & { adoptedArns: string[] },
 ): Promise<CreateResult> {
   const name = elasticSnapshotName(policy.name, target.arn, target.name, new Date(run.slot));
-  const { tags } = snapshotTagsFor(run, policy, target, deps.now());
+  const { tags, dropped } = snapshotTagsFor(run, policy, target, deps.now());
+  if (dropped.length > 0) {
+    deps.logger.warn('source tags not copied', { target: target.arn, operation: 'CreateClusterSnapshot', dropped, reason: 'invalid for docdb-elastic, reserved, or over the 50-tag limit' });
+  }
   const missingRequired = policy.tags.required.filter((k) => !(k in tags));
   if (missingRequired.length > 0) {
     addFailure(sink, {

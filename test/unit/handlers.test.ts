@@ -315,3 +315,37 @@ describe('logs', () => {
     expect(logs).toContainEqual(expect.objectContaining({ message: 'snapshot create started', target: C1, operation: 'CreateClusterSnapshot' }));
   });
 });
+
+describe('apply-tags derives missing ownership tags of managed copies', () => {
+  it('adds the target and created-at a copy lacks', async () => {
+    const { core } = await import('../../functions/apply-tags/handler.js');
+    const { emptyProgress } = await import('../../functions/start-operations/start-operations.js');
+    const { AddTagsToResourceCommand } = await import('@aws-sdk/client-rds');
+    rds.on(DescribeDBClusterSnapshotsCommand).resolves({
+      DBClusterSnapshots: [
+        {
+          DBClusterSnapshotArn: 'arn:copy',
+          DBClusterIdentifier: 'catalog',
+          SourceDBClusterSnapshotArn: 'arn:aws:rds:us-east-1:111122223333:cluster-snapshot:src',
+          SnapshotCreateTime: new Date('2026-11-20T00:00:00Z'),
+          SnapshotType: 'manual',
+          Status: 'available',
+          TagList: [
+            { Key: OWNERSHIP_KEYS.managedBy, Value: 'backup-orchestrator' },
+            { Key: OWNERSHIP_KEYS.policy, Value: 'daily' },
+            { Key: 'team', Value: 'platform' },
+          ],
+        },
+      ],
+    });
+    rds.on(AddTagsToResourceCommand).resolves({});
+    await makeHandler(core, deps())({ run: RUN, progress: emptyProgress() }, context);
+    expect(rds).toHaveReceivedCommandWith(AddTagsToResourceCommand, {
+      ResourceName: 'arn:copy',
+      Tags: [
+        { Key: OWNERSHIP_KEYS.createdAt, Value: '2026-11-20T00:00:00.000Z' },
+        { Key: OWNERSHIP_KEYS.target, Value: '111122223333:catalog' },
+      ],
+    });
+  });
+});
