@@ -233,6 +233,23 @@ module.exports.monitoring = async ({ resolveVariable }) => {
       ...actions,
     },
   };
+  resources.AlarmScheduleDeadLetters = {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: stack('ScheduleDeadLetters'),
+      AlarmDescription: 'backup-orchestrator: EventBridge Scheduler could not start a run after its retries (see the dead-letter queue). See README "Operating".',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      ...actions,
+    },
+  };
   for (const policy of freshnessPolicies(file)) {
     const periods = Math.ceil(policy.rpoHours);
     resources[`AlarmFreshness${logicalId(policy.name)}`] = {

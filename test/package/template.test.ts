@@ -187,6 +187,17 @@ describe('monitoring in the packaged template', () => {
     }
   });
 
+  it('alarms when the scheduler could not start a run', () => {
+    expect(alarms.AlarmScheduleDeadLetters).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [topic],
+    });
+  });
+
   it('alarms when any target failed', () => {
     expect(alarms.AlarmTargetsFailed).toMatchObject({
       Namespace: 'BackupOrchestrator',
