@@ -12,9 +12,9 @@ import {
 import { describeClusterSnapshots, parseRdsSnapshotArn } from './aws.js';
 import type { Deps } from './clients.js';
 import { isTransient, toOrchestratorError } from './errors.js';
-import { copySnapshotName } from './naming.js';
+import { copySnapshotName, shortHash } from './naming.js';
 import type { Policy } from './policy.js';
-import { addFailure, type FailureLog, type Run } from './run.js';
+import { addFailure, type Failure, type FailureLog, type Run } from './run.js';
 import { composeTags, fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags, toTagList } from './tags.js';
 
 export interface WantedCopy {
@@ -66,7 +66,16 @@ export function planCopies(policy: Policy, run: Run, shared: readonly DBClusterS
   return out;
 }
 
-export type CopyState = FailureLog;
+export interface CopyState extends FailureLog {
+  /** Short hashes of the sources whose copy failed in this run: not tried again (exact beyond the kept failures). */
+  copyFailed: string[];
+}
+
+function failCopy(state: CopyState, f: Failure): void {
+  addFailure(state, f);
+  const key = shortHash(f.target);
+  if (!state.copyFailed.includes(key)) state.copyFailed.push(key);
+}
 
 export interface CopyRound {
   /** Copies this round started. */
@@ -80,7 +89,7 @@ export interface CopyRound {
   planned: number;
 }
 
-const failedAlready = (state: CopyState, target: string) => state.failures.some((f) => f.target === target);
+const failedAlready = (state: CopyState, source: string) => state.copyFailed.includes(shortHash(source));
 
 /**
  * One round: start wanted copies up to the free slots, cancel copies past their deadline,
@@ -115,14 +124,14 @@ export async function advanceCopies(deps: Deps, run: Run, policy: Policy, state:
       s.Status = 'deleted';
       inFlight--;
       deps.logger.warn('overdue copy cancelled', { target: source, operation: 'DeleteDBClusterSnapshot', snapshot: id });
-      addFailure(state, {
+      failCopy(state, {
         target: source,
         code: 'DEADLINE_EXCEEDED',
         message: `copy ${id} of ${source} was still copying after ${policy.deadlines.copyMinutes} minutes: cancelled by deleting the target`,
       });
     } catch (err) {
       const e = toOrchestratorError(err, `DeleteDBClusterSnapshot ${id}`);
-      addFailure(state, { target: source, code: e.code, message: `cancelling the overdue copy ${id} of ${source} failed: ${e.message}` });
+      failCopy(state, { target: source, code: e.code, message: `cancelling the overdue copy ${id} of ${source} failed: ${e.message}` });
     }
   }
 
@@ -150,7 +159,7 @@ export async function advanceCopies(deps: Deps, run: Run, policy: Policy, state:
       continue;
     }
     if (w.encrypted && !policy.copy.kmsKeyId) {
-      addFailure(state, {
+      failCopy(state, {
         target: w.sourceArn,
         code: 'VALIDATION_ERROR',
         message: `shared snapshot ${w.sourceArn} is encrypted: set copy.kmsKeyId in policy "${policy.name}" to a key of this account`,
@@ -205,7 +214,7 @@ async function startCopy(
       const mine = await describeOwned(deps, w.targetName).catch(() => undefined);
       const mineTags = fromTagList(mine?.TagList);
       if (mine && isOwnedBy(mineTags, policy.name) && mineTags[OWNERSHIP_KEYS.target] === w.target) return 'started';
-      addFailure(state, {
+      failCopy(state, {
         target: w.sourceArn,
         code: 'CONFLICT',
         message: `${w.targetName} exists and is not this policy's copy`,
@@ -214,7 +223,7 @@ async function startCopy(
     }
     deps.logger.warn('copy not started', { target: w.sourceArn, operation: 'CopyDBClusterSnapshot', code: e.code, reason: e.message });
     if (isTransient(e.code)) return 'retry';
-    addFailure(state, { target: w.sourceArn, code: e.code, message: e.message });
+    failCopy(state, { target: w.sourceArn, code: e.code, message: e.message });
     return 'failed';
   }
 }
@@ -245,7 +254,7 @@ async function removeFailedCopy(
       note = `; removing the failed target failed: ${toOrchestratorError(err).message}`;
     }
   }
-  addFailure(state, {
+  failCopy(state, {
     target: w.sourceArn,
     code: 'INTERNAL_ERROR',
     message: `copy ${id} of ${w.sourceArn} ended ${existing.Status}${note}`,

@@ -47,6 +47,8 @@ export interface Progress {
   pendingCopies: number;
   /** Elastic creates to try again (transient failure), as [clusterArn, clusterName]. */
   retryCreates: [string, string][];
+  /** Short hashes of shared snapshots whose copy failed in this run (not tried again). */
+  copyFailed: string[];
   /** Elastic snapshots adopted from an earlier attempt: their tags get checked. */
   adoptedArns: string[];
   /** Operations the plan held (creates + copies), for progress display. */

@@ -239,6 +239,21 @@ policies:
     }
   });
 
+  it('counts each failed copy once, even beyond the failures kept in the state', async () => {
+    const shared = Array.from({ length: 60 }, (_, i) => ({ ownerAccount: '111122223333', id: `denied-${i}`, clusterId: `d${i}`, createdAt: day(1).toISOString() }));
+    const w = world(baseWorld({ sharedSnapshots: shared, faults: [{ operation: 'CopyDBClusterSnapshot', error: 'KMSKeyNotAccessibleFault' }] }));
+    const standIn = await startStandIn(w);
+    try {
+      const r = await runWorkflow({ world: w, policyFile: POLICY_FILE, input: { policy: 'nightly' }, standIn });
+      const env = r.output as Envelope;
+      expect(env.data.summary.failed).toBe(60);
+      expect(env.data.failures).toHaveLength(50);
+      expect(standIn.model.calls.CopyDBClusterSnapshot).toBe(60);
+    } finally {
+      await standIn.close();
+    }
+  });
+
   it('never deletes a look-alike of its own names that lacks the ownership tags', async () => {
     const lookalikes = [6, 7, 8, 9].map((n) => ({ name: elasticSnapshotName('nightly', C1, 'alpha', day(n)), createdAt: day(n).toISOString(), tags: { owner: 'someone' } }));
     const base = baseWorld();
