@@ -10,9 +10,8 @@ import { advanceCopies } from '../shared/copies.js';
 import { createOne, runSnapshots } from '../shared/elastic.js';
 import type { Policy } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
-import { addFailure, type Progress, type Run } from '../shared/run.js';
+import { addFailure, hasFailed, type Progress, type Run } from '../shared/run.js';
 
-const done = (p: Progress, target: string) => p.failures.some((f) => f.target === target);
 
 export async function checkOperations(run: Run, policy: Policy, before: Progress, deps: Deps): Promise<Progress> {
   const p: Progress = structuredClone(before);
@@ -53,7 +52,7 @@ export async function checkOperations(run: Run, policy: Policy, before: Progress
     p.pendingCreates = 0;
     for (const s of mine) {
       const arn = s.clusterArn ?? '';
-      if (s.status === 'ACTIVE' || done(p, arn)) continue;
+      if (s.status === 'ACTIVE' || hasFailed(p, arn)) continue;
       if (s.status === 'CREATING') {
         if (pastCreateDeadline) {
           addFailure(p, {

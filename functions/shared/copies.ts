@@ -12,9 +12,9 @@ import {
 import { describeClusterSnapshots, parseRdsSnapshotArn } from './aws.js';
 import type { Deps } from './clients.js';
 import { isTransient, toOrchestratorError } from './errors.js';
-import { copySnapshotName, shortHash } from './naming.js';
+import { copySnapshotName } from './naming.js';
 import type { Policy } from './policy.js';
-import { addFailure, type Failure, type FailureLog, type Run } from './run.js';
+import { addFailure, type FailureLog, hasFailed, type Run } from './run.js';
 import { composeTags, fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags, toTagList } from './tags.js';
 
 export interface WantedCopy {
@@ -66,16 +66,7 @@ export function planCopies(policy: Policy, run: Run, shared: readonly DBClusterS
   return out;
 }
 
-export interface CopyState extends FailureLog {
-  /** Short hashes of the sources whose copy failed in this run: not tried again (exact beyond the kept failures). */
-  copyFailed: string[];
-}
-
-function failCopy(state: CopyState, f: Failure): void {
-  addFailure(state, f);
-  const key = shortHash(f.target);
-  if (!state.copyFailed.includes(key)) state.copyFailed.push(key);
-}
+export type CopyState = FailureLog & { failedKeys: string[] };
 
 export interface CopyRound {
   /** Copies this round started. */
@@ -89,7 +80,6 @@ export interface CopyRound {
   planned: number;
 }
 
-const failedAlready = (state: CopyState, source: string) => state.copyFailed.includes(shortHash(source));
 
 /**
  * One round: start wanted copies up to the free slots, cancel copies past their deadline,
@@ -124,21 +114,21 @@ export async function advanceCopies(deps: Deps, run: Run, policy: Policy, state:
       s.Status = 'deleted';
       inFlight--;
       deps.logger.warn('overdue copy cancelled', { target: source, operation: 'DeleteDBClusterSnapshot', snapshot: id });
-      failCopy(state, {
+      addFailure(state, {
         target: source,
         code: 'DEADLINE_EXCEEDED',
         message: `copy ${id} of ${source} was still copying after ${policy.deadlines.copyMinutes} minutes: cancelled by deleting the target`,
       });
     } catch (err) {
       const e = toOrchestratorError(err, `DeleteDBClusterSnapshot ${id}`);
-      failCopy(state, { target: source, code: e.code, message: `cancelling the overdue copy ${id} of ${source} failed: ${e.message}` });
+      addFailure(state, { target: source, code: e.code, message: `cancelling the overdue copy ${id} of ${source} failed: ${e.message}` });
     }
   }
 
   // A queued copy waits for a free slot; every copy in flight ends by its deadline, so the queue drains.
   // settings.poll.maxIterations bounds the wait when slots are held by copies this policy does not own.
   for (const w of wanted) {
-    if (failedAlready(state, w.sourceArn)) continue;
+    if (hasFailed(state, w.sourceArn)) continue;
     const existing = ownedById.get(w.targetName);
     if (existing && existing.Status !== 'deleted') {
       const tags = fromTagList(existing.TagList);
@@ -159,7 +149,7 @@ export async function advanceCopies(deps: Deps, run: Run, policy: Policy, state:
       continue;
     }
     if (w.encrypted && !policy.copy.kmsKeyId) {
-      failCopy(state, {
+      addFailure(state, {
         target: w.sourceArn,
         code: 'VALIDATION_ERROR',
         message: `shared snapshot ${w.sourceArn} is encrypted: set copy.kmsKeyId in policy "${policy.name}" to a key of this account`,
@@ -214,7 +204,7 @@ async function startCopy(
       const mine = await describeOwned(deps, w.targetName).catch(() => undefined);
       const mineTags = fromTagList(mine?.TagList);
       if (mine && isOwnedBy(mineTags, policy.name) && mineTags[OWNERSHIP_KEYS.target] === w.target) return 'started';
-      failCopy(state, {
+      addFailure(state, {
         target: w.sourceArn,
         code: 'CONFLICT',
         message: `${w.targetName} exists and is not this policy's copy`,
@@ -223,7 +213,7 @@ async function startCopy(
     }
     deps.logger.warn('copy not started', { target: w.sourceArn, operation: 'CopyDBClusterSnapshot', code: e.code, reason: e.message });
     if (isTransient(e.code)) return 'retry';
-    failCopy(state, { target: w.sourceArn, code: e.code, message: e.message });
+    addFailure(state, { target: w.sourceArn, code: e.code, message: e.message });
     return 'failed';
   }
 }
@@ -254,7 +244,7 @@ async function removeFailedCopy(
       note = `; removing the failed target failed: ${toOrchestratorError(err).message}`;
     }
   }
-  failCopy(state, {
+  addFailure(state, {
     target: w.sourceArn,
     code: 'INTERNAL_ERROR',
     message: `copy ${id} of ${w.sourceArn} ended ${existing.Status}${note}`,

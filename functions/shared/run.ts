@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
+import { shortHash } from './naming.js';
 
 export const SKIPPABLE = ['create', 'copy', 'retention'] as const;
 export type Skippable = (typeof SKIPPABLE)[number];
@@ -47,8 +48,8 @@ export interface Progress {
   pendingCopies: number;
   /** Elastic creates to try again (transient failure), as [clusterArn, clusterName]. */
   retryCreates: [string, string][];
-  /** Short hashes of shared snapshots whose copy failed in this run (not tried again). */
-  copyFailed: string[];
+  /** Short hashes of the targets that failed in this run: not tried or reported again, exact beyond the kept failures. */
+  failedKeys: string[];
   /** Elastic snapshots adopted from an earlier attempt: their tags get checked. */
   adoptedArns: string[];
   /** Operations the plan held (creates + copies), for progress display. */
@@ -84,6 +85,8 @@ export interface FailureLog {
   failures: Failure[];
   failureCount: number;
   failuresByCode: Partial<Record<ErrorCode, number>>;
+  /** Kept by the long-running steps (Plan And Start, Check Operations) to act on each target once. */
+  failedKeys?: string[];
 }
 
 export const emptyFailureLog = (): FailureLog => ({ failures: [], failureCount: 0, failuresByCode: {} });
@@ -92,6 +95,13 @@ export function addFailure(p: FailureLog, f: Failure): void {
   p.failureCount++;
   p.failuresByCode[f.code] = (p.failuresByCode[f.code] ?? 0) + 1;
   if (p.failures.length < MAX_FAILURES_KEPT) p.failures.push(f);
+  const key = shortHash(f.target);
+  if (p.failedKeys && !p.failedKeys.includes(key)) p.failedKeys.push(key);
+}
+
+/** True when the target already failed in this run. */
+export function hasFailed(p: FailureLog, target: string): boolean {
+  return p.failedKeys ? p.failedKeys.includes(shortHash(target)) : p.failures.some((f) => f.target === target);
 }
 
 /** Execution input from a schedule, the console or the CLI. Unknown fields are rejected. */

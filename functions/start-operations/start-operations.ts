@@ -22,7 +22,7 @@ export function emptyProgress(): Progress {
     copied: 0,
     pendingCopies: 0,
     retryCreates: [],
-    copyFailed: [],
+    failedKeys: [],
     adoptedArns: [],
     planned: 0,
     skipped: 0,
