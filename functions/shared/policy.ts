@@ -204,7 +204,6 @@ const fileSchema = z
 
 export type PolicyFile = z.output<typeof fileSchema>;
 export type Policy = PolicyFile['policies'][number];
-export type Settings = PolicyFile['settings'];
 export type Retention = NonNullable<Policy['retention']>;
 
 /** Formats zod issues as `policy "daily": retention.keepDaily: must be ...`. */

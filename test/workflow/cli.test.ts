@@ -27,6 +27,14 @@ describe('npm start', () => {
     expect(doc.diff.deleted).toHaveLength(doc.result.data.summary.deleted);
   });
 
+  it('`npm start -- --json` itself prints one JSON document on stdout', () => {
+    const r = spawnSync('npm', ['start', '--', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.result.success).toBe(true);
+    expect(Object.keys(doc.diff)).toEqual(['created', 'copied', 'deleted', 'tagged']);
+  });
+
   it('shows progress and a summary table', () => {
     const { code, out, err } = cli();
     expect(code).toBe(0);
