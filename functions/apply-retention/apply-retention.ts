@@ -8,12 +8,12 @@ import { type ClusterSnapshotInList, DeleteClusterSnapshotCommand } from '@aws-s
 import { DeleteDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
 import { describeClusterSnapshots, elasticTags, listElasticSnapshots } from '../shared/aws.js';
 import type { Deps } from '../shared/clients.js';
-import { isTransient, OrchestratorError, toOrchestratorError } from '../shared/errors.js';
+import { toOrchestratorError } from '../shared/errors.js';
 import { isElasticSnapshotNameOf } from '../shared/naming.js';
 import { type Policy, retentionRules } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
 import { type Decision, decideRetention, type RetentionSnapshot } from '../shared/retention.js';
-import { addFailure, emptyFailureLog, type RetentionOutcome, type Run } from '../shared/run.js';
+import { emptyFailureLog, ItemErrors, type RetentionOutcome, type Run } from '../shared/run.js';
 import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, type TagMap } from '../shared/tags.js';
 
 /** Deletions listed in the state (all are logged with their reasons). */
@@ -109,7 +109,7 @@ export async function applyRetention(run: Run, policy: Policy, deps: Deps): Prom
     }
     return out;
   }
-  const transient: OrchestratorError[] = [];
+  const errors = new ItemErrors(out);
   await mapPool(deletions, concurrency, async (d) => {
     const s = d.snapshot;
     try {
@@ -136,17 +136,11 @@ export async function applyRetention(run: Run, policy: Policy, deps: Deps): Prom
     } catch (err) {
       const e = toOrchestratorError(err, `deleting ${s.id} of ${s.target}`);
       if (e.code === 'NOT_FOUND') return; // already gone: the goal is met
-      if (isTransient(e.code)) {
-        transient.push(e);
-        return;
-      }
-      addFailure(out, { target: s.target, code: e.code, message: e.message });
+      errors.record(s.target, e);
     }
   });
-  if (transient[0]) {
-    // Let the state machine retry the step with backoff: retention is recomputed from what is left,
-    // and deleting snapshots no rule keeps never makes a rule drop one it kept.
-    throw new OrchestratorError(transient[0].code, `${transient.length} deletions failed transiently, first: ${transient[0].message}`);
-  }
+  // A retried step recomputes retention from what is left: deleting snapshots no rule keeps never makes
+  // a rule drop one it kept.
+  errors.throwIfTransient();
   return out;
 }

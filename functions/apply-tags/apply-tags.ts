@@ -12,11 +12,12 @@ import type { Deps } from '../shared/clients.js';
 import { toOrchestratorError } from '../shared/errors.js';
 import type { Policy } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
-import { addFailure, emptyFailureLog, type Progress, type Run, type StepOutcome } from '../shared/run.js';
+import { addFailure, emptyFailureLog, ItemErrors, type Progress, type Run, type StepOutcome } from '../shared/run.js';
 import { fromTagList, isOwnedBy, missingTags, OWNERSHIP_KEYS, type TagMap, toTagList } from '../shared/tags.js';
 
 export async function applyTags(run: Run, policy: Policy, progress: Progress, deps: Deps): Promise<StepOutcome> {
   const out: StepOutcome = { count: 0, ...emptyFailureLog() };
+  const errors = new ItemErrors(out);
   const concurrency = deps.config.policyFile.settings.concurrency;
 
   if (policy.copy && !run.skip.includes('copy')) {
@@ -53,8 +54,7 @@ export async function applyTags(run: Run, policy: Policy, progress: Progress, de
         await deps.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: toTagList(missing) }));
         out.count++;
       } catch (err) {
-        const e = toOrchestratorError(err, `AddTagsToResource ${arn}`);
-        addFailure(out, { target: arn, code: e.code, message: e.message });
+        errors.record(arn, toOrchestratorError(err, `AddTagsToResource ${arn}`));
       }
     });
   }
@@ -77,9 +77,9 @@ export async function applyTags(run: Run, policy: Policy, progress: Progress, de
       if (!run.dryRun) await deps.clients.elastic.send(new TagResourceCommand({ resourceArn: arn, tags: missing }));
       out.count++;
     } catch (err) {
-      const e = toOrchestratorError(err, `tagging ${arn}`);
-      addFailure(out, { target: arn, code: e.code, message: e.message });
+      errors.record(arn, toOrchestratorError(err, `tagging ${arn}`));
     }
   });
+  errors.throwIfTransient();
   return out;
 }

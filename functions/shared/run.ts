@@ -3,7 +3,7 @@
  * (deterministic names and ownership tags), so the payload does not grow with the fleet.
  */
 import { z } from 'zod';
-import type { ErrorCode } from './errors.js';
+import { type ErrorCode, isTransient, OrchestratorError } from './errors.js';
 import { shortHash } from './naming.js';
 
 export const SKIPPABLE = ['create', 'copy', 'retention'] as const;
@@ -97,6 +97,27 @@ export function addFailure(p: FailureLog, f: Failure): void {
   if (p.failures.length < MAX_FAILURES_KEPT) p.failures.push(f);
   const key = shortHash(f.target);
   if (p.failedKeys && !p.failedKeys.includes(key)) p.failedKeys.push(key);
+}
+
+/**
+ * Per-item errors of a step that can simply run again (tags, retention): transient ones are held back and
+ * fail the step once the other items are done, so the state machine retries it with backoff; the rest
+ * are the item's failure.
+ */
+export class ItemErrors {
+  private readonly transient: OrchestratorError[] = [];
+  constructor(private readonly log: FailureLog) {}
+
+  record(target: string, e: OrchestratorError): void {
+    if (isTransient(e.code)) this.transient.push(e);
+    else addFailure(this.log, { target, code: e.code, message: e.message });
+  }
+
+  /** Throws (stable name: ThrottlingError or InternalError) when any item failed transiently. */
+  throwIfTransient(): void {
+    const first = this.transient[0];
+    if (first) throw new OrchestratorError(first.code, `${this.transient.length} items failed transiently, first: ${first.message}`);
+  }
 }
 
 /** True when the target already failed in this run. */

@@ -99,7 +99,9 @@ const SCENARIOS: Scenario[] = [
   storm('ListClusterSnapshots', 'ThrottlingException'),
   storm('CreateClusterSnapshot', 'ThrottlingException'),
   storm('DeleteClusterSnapshot', 'ThrottlingException'),
+  storm('ListTagsForResource', 'ThrottlingException'),
   storm('DescribeDBClusterSnapshots', 'Throttling'),
+  storm('AddTagsToResource', 'Throttling'),
   storm('CopyDBClusterSnapshot', 'Throttling'),
   storm('DeleteDBClusterSnapshot', 'Throttling'),
   {
