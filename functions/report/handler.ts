@@ -1,3 +1,4 @@
+import middy from '@middy/core';
 import type { Deps } from '../shared/clients.js';
 import { makeHandler } from '../shared/lambda.js';
 import { runMetricDocuments } from '../shared/telemetry.js';
@@ -18,4 +19,8 @@ export async function failureCore(event: FailureInput): Promise<{ error: string;
 }
 
 export const handler = makeHandler(core);
-export const failureHandler = makeHandler(failureCore);
+/**
+ * Built without the usual dependencies: when the policy file or the environment is invalid every other
+ * step fails on them, and this step must still turn that failure into the envelope.
+ */
+export const failureHandler = middy<FailureInput, { error: string; cause: string }>().handler(failureCore);
