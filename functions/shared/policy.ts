@@ -110,20 +110,16 @@ const tagsSchema = z.strictObject({
   required: z.array(z.string().min(1)).default([]),
 });
 
-const deadlinesSchema = z.strictObject({
-  createMinutes: z
+/** A deadline in minutes: 5 minutes to a week. */
+const deadline = (dflt: number) =>
+  z
     .number()
     .int()
     .min(5)
     .max(7 * 24 * 60)
-    .default(6 * 60),
-  copyMinutes: z
-    .number()
-    .int()
-    .min(5)
-    .max(7 * 24 * 60)
-    .default(12 * 60),
-});
+    .default(dflt);
+
+const deadlinesSchema = z.strictObject({ createMinutes: deadline(6 * 60), copyMinutes: deadline(12 * 60) });
 
 const policySchema = z
   .strictObject({

@@ -81,56 +81,57 @@ export function parseQuery(body: string): Record<string, unknown> {
   return root;
 }
 
-function snapshotXml(m: Model, s: ClusterSnapshot, statusOverride?: string): XmlNode {
-  const p = m.progress(s);
+interface SnapshotFields {
+  id: string;
+  arn: string;
+  clusterId: string;
+  engine: string;
+  createdAt: string;
+  type: string;
+  status: string;
+  percent: number;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  source?: string;
+  tags: Record<string, string>;
+  vpcId: string;
+}
+
+/** A DBClusterSnapshot element as the query protocol returns it. */
+function dbClusterSnapshotXml(m: Model, f: SnapshotFields): XmlNode {
   return {
     AvailabilityZones: [{ AvailabilityZone: `${m.region}a` }],
-    DBClusterSnapshotIdentifier: s.id,
-    DBClusterIdentifier: s.clusterId,
-    SnapshotCreateTime: s.createdAt,
-    Engine: s.engine,
+    DBClusterSnapshotIdentifier: f.id,
+    DBClusterIdentifier: f.clusterId,
+    SnapshotCreateTime: f.createdAt,
+    Engine: f.engine,
     AllocatedStorage: 10,
-    Status: statusOverride ?? m.clusterSnapshotStatus(s),
-    Port: s.engine === 'aurora-postgresql' ? 5432 : s.engine === 'aurora-mysql' ? 3306 : 27017,
-    VpcId: 'vpc-0standin',
-    ClusterCreateTime: s.createdAt,
+    Status: f.status,
+    Port: f.engine === 'aurora-postgresql' ? 5432 : f.engine === 'aurora-mysql' ? 3306 : 27017,
+    VpcId: f.vpcId,
+    ClusterCreateTime: f.createdAt,
     MasterUsername: 'admin',
     EngineVersion: '5.0.0',
-    LicenseModel: s.engine === 'docdb' ? 'docdb' : 'general-public-license',
-    SnapshotType: s.type,
-    PercentProgress: p.percent,
-    StorageEncrypted: s.encrypted,
-    KmsKeyId: s.kmsKeyId,
-    DBClusterSnapshotArn: s.arn,
-    SourceDBClusterSnapshotArn: s.source,
+    LicenseModel: f.engine === 'docdb' ? 'docdb' : 'general-public-license',
+    SnapshotType: f.type,
+    PercentProgress: f.percent,
+    StorageEncrypted: f.encrypted,
+    KmsKeyId: f.kmsKeyId,
+    DBClusterSnapshotArn: f.arn,
+    SourceDBClusterSnapshotArn: f.source,
     IAMDatabaseAuthenticationEnabled: false,
-    TagList: Object.entries(s.tags).map(([Key, Value]) => ({ Tag: { Key, Value } })),
+    TagList: Object.entries(f.tags).map(([Key, Value]) => ({ Tag: { Key, Value } })),
   };
 }
 
+function snapshotXml(m: Model, s: ClusterSnapshot, statusOverride?: string): XmlNode {
+  const status = statusOverride ?? m.clusterSnapshotStatus(s);
+  return dbClusterSnapshotXml(m, { ...s, type: s.type, status, percent: m.progress(s).percent, vpcId: 'vpc-0standin' });
+}
+
+/** A snapshot another account shares: it is listed by ARN, always available, and its tags are the owner's. */
 function sharedXml(m: Model, s: SharedSnapshot): XmlNode {
-  return {
-    AvailabilityZones: [{ AvailabilityZone: `${m.region}a` }],
-    DBClusterSnapshotIdentifier: s.arn,
-    DBClusterIdentifier: s.clusterId,
-    SnapshotCreateTime: s.createdAt,
-    Engine: s.engine,
-    AllocatedStorage: 10,
-    Status: 'available',
-    Port: 27017,
-    VpcId: 'vpc-0owner',
-    ClusterCreateTime: s.createdAt,
-    MasterUsername: 'admin',
-    EngineVersion: '5.0.0',
-    LicenseModel: s.engine === 'docdb' ? 'docdb' : 'general-public-license',
-    SnapshotType: 'shared',
-    PercentProgress: 100,
-    StorageEncrypted: s.encrypted,
-    KmsKeyId: s.kmsKeyId,
-    DBClusterSnapshotArn: s.arn,
-    IAMDatabaseAuthenticationEnabled: false,
-    TagList: [],
-  };
+  return dbClusterSnapshotXml(m, { ...s, id: s.arn, type: 'shared', status: 'available', percent: 100, tags: {}, vpcId: 'vpc-0owner' });
 }
 
 function tagList(raw: unknown): Record<string, string> {
