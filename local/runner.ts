@@ -144,7 +144,8 @@ class LambdaFunctionError extends Error {
 }
 
 export interface RunOptions {
-  world: World;
+  /** The world to start a stand-in with (not needed when `standIn` is given). */
+  world?: World;
   policyFile: PolicyFile;
   input: unknown;
   executionName?: string;
@@ -176,7 +177,8 @@ export function useStandInEndpoints(standIn: StandIn): void {
 }
 
 export async function runWorkflow(opts: RunOptions): Promise<RunResult> {
-  const standIn = opts.standIn ?? (await startStandIn(opts.world));
+  if (!opts.standIn && !opts.world) throw new Error('runWorkflow needs a world or a running stand-in');
+  const standIn = opts.standIn ?? (await startStandIn(opts.world as World));
   try {
     return await execute(standIn, opts);
   } finally {

@@ -80,7 +80,6 @@ export function controlPlane(opts: ControlPlaneOptions): ExtraHandler & { execut
     };
     add({ type: 'ExecutionStarted' });
     const p = runWorkflow({
-      world: standIn.model.toWorld(),
       standIn,
       policyFile: opts.policyFile,
       input,
