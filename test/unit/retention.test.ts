@@ -10,7 +10,7 @@ interface VectorCase {
   keep: string[];
 }
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/restic-forget-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/vectors/restic-forget-vectors.json', import.meta.url), 'utf8'),
 ) as {
   snapshots: { id: string; time: string; tags: string[] }[];
   cases: VectorCase[];

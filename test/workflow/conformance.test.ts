@@ -1,5 +1,5 @@
 /**
- * The stand-in against the AWS service models (../shared/reference/aws-models): for each operation the
+ * The stand-in against the AWS service models (test/fixtures/aws-models): for each operation the
  * product calls, the HTTP method and URI (REST-JSON), required output members present and typed as the
  * model says (read through the real SDK clients), only declared error codes, and the documented bounds.
  * The stand-in may simplify; it may not contradict the models.
@@ -29,9 +29,9 @@ interface Model {
   operations: Record<string, { http: { method: string; requestUri: string }; input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }>;
   shapes: Record<string, Shape>;
 }
-const MODELS = new URL('../../../shared/reference/aws-models/', import.meta.url);
-const elasticModel = JSON.parse(readFileSync(new URL('docdb-elastic_2022-11-28_service-2.json', MODELS), 'utf8')) as Model;
-const rdsModel = JSON.parse(readFileSync(new URL('rds_2014-10-31_service-2.json', MODELS), 'utf8')) as Model;
+const MODELS = new URL('../fixtures/aws-models/', import.meta.url);
+const elasticModel = JSON.parse(readFileSync(new URL('docdb-elastic-2022-11-28.json', MODELS), 'utf8')) as Model;
+const rdsModel = JSON.parse(readFileSync(new URL('rds-2014-10-31.trimmed.json', MODELS), 'utf8')) as Model;
 
 /** Checks a deserialised SDK value against a model shape; returns the problems found. */
 function conform(model: Model, value: unknown, shapeName: string, path: string, problems: string[]): void {
