@@ -18,10 +18,10 @@ import {
 } from '@aws-sdk/client-rds';
 import { describeClusterSnapshots, elasticTags, listClusters, listElasticSnapshots } from '../functions/shared/aws.js';
 import type { Deps } from '../functions/shared/clients.js';
-import { planCopies } from '../functions/shared/copies.js';
+import { eligibleSources } from '../functions/shared/copies.js';
+import { decideTarget } from '../functions/shared/decide.js';
 import { elasticSnapshotName } from '../functions/shared/naming.js';
-import { findPolicy, retentionRules } from '../functions/shared/policy.js';
-import { decideRetention } from '../functions/shared/retention.js';
+import { findPolicy, retentionSettings } from '../functions/shared/policy.js';
 import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags } from '../functions/shared/tags.js';
 
 type Item = { kind: 'create'; cluster: string; name: string; arn?: string; done?: boolean } | { kind: 'copy'; source: string; name: string; encrypted: boolean; target: string; arn?: string; done?: boolean };
@@ -39,8 +39,8 @@ export const naiveCores = {
       }
     }
     const run = { targets: undefined } as never;
-    for (const w of planCopies(policy, run, await describeClusterSnapshots(deps.clients.rds, 'shared'))) {
-      items.push({ kind: 'copy', source: w.sourceArn, name: w.targetName, encrypted: w.encrypted, target: w.target });
+    for (const w of eligibleSources(policy, run, await describeClusterSnapshots(deps.clients.rds, 'shared'))) {
+      items.push({ kind: 'copy', source: w.arn, name: w.name, encrypted: w.encrypted, target: w.target });
     }
     return { items };
   },
@@ -82,25 +82,26 @@ export const naiveCores = {
   },
   naiveRetention: async (_e: unknown, deps: Deps) => {
     const policy = policyOf(deps);
-    const rules = policy.retention ? retentionRules(policy.retention) : {};
-    const groups = new Map<string, { id: string; time: Date; tags: string[]; kind: 'e' | 'c' }[]>();
+    const settings = retentionSettings(policy, { skip: [] });
+    const groups = new Map<string, { id: string; time: Date; kind: 'e' | 'c' }[]>();
     for (const s of await listElasticSnapshots(deps.clients.elastic)) {
       const tags = await elasticTags(deps.clients.elastic, s.snapshotArn ?? '');
       if (!isOwnedBy(tags, policy.name) || s.status !== 'ACTIVE') continue;
       const key = `e|${s.clusterArn}`;
-      groups.set(key, [...(groups.get(key) ?? []), { id: s.snapshotArn ?? '', time: new Date(s.snapshotCreationTime ?? 0), tags: [], kind: 'e' }]);
+      groups.set(key, [...(groups.get(key) ?? []), { id: s.snapshotArn ?? '', time: new Date(s.snapshotCreationTime ?? 0), kind: 'e' }]);
     }
     for (const s of await describeClusterSnapshots(deps.clients.rds, 'manual')) {
       const tags = fromTagList((await deps.clients.rds.send(new RdsListTags({ ResourceName: s.DBClusterSnapshotArn }))).TagList);
       if (!isOwnedBy(tags, policy.name) || s.Status !== 'available') continue;
       const key = `c|${tags[OWNERSHIP_KEYS.target]}`;
-      groups.set(key, [...(groups.get(key) ?? []), { id: s.DBClusterSnapshotIdentifier ?? '', time: new Date(s.SnapshotCreateTime ?? 0), tags: [], kind: 'c' }]);
+      groups.set(key, [...(groups.get(key) ?? []), { id: s.DBClusterSnapshotIdentifier ?? '', time: new Date(s.SnapshotCreateTime ?? 0), kind: 'c' }]);
     }
     for (const list of groups.values()) {
-      for (const d of decideRetention(list, rules, deps.now(), { minKeep: policy.retention?.minKeep ?? 1 })) {
-        if (d.keep) continue;
-        if (d.snapshot.kind === 'e') await deps.clients.elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: d.snapshot.id }));
-        else await deps.clients.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: d.snapshot.id }));
+      const candidates = list.map((x) => ({ id: x.id, time: x.time, state: 'available' as const, ownership: 'verified' as const, ref: x }));
+      for (const d of decideTarget(candidates, settings, deps.now()).decisions) {
+        if (d.verdict !== 'delete') continue;
+        if (d.candidate.ref.kind === 'e') await deps.clients.elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: d.candidate.id }));
+        else await deps.clients.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: d.candidate.id }));
       }
     }
     return {};

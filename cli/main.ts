@@ -24,6 +24,8 @@ import { type ErrorCode, OrchestratorError, toOrchestratorError, ValidationError
 import { runInputSchema } from '../functions/shared/run.js';
 import { createLogger } from '../functions/shared/telemetry.js';
 import { plan } from './plan.js';
+import { progressLine } from './progress.js';
+import type { Progress } from '../functions/shared/run.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -87,9 +89,9 @@ async function follow(sfn: SFNClient, executionArn: string, intervalMs: number, 
       const name = e.stateEnteredEventDetails?.name;
       if (name && e.type?.endsWith('StateEntered') && e.type !== 'ChoiceStateEntered' && e.type !== 'WaitStateEntered') io.err(`${e.timestamp?.toISOString?.() ?? ''} ${name}`);
       const exited = e.stateExitedEventDetails;
-      if (exited?.name === 'Check Operations' || exited?.name === 'Plan And Start') {
-        const p = (parseOutput(exited.output) as { progress?: { planned: number; pendingCreates: number; pendingCopies: number; failureCount: number } })?.progress;
-        if (p) io.err(`  ${p.planned - p.pendingCreates - p.pendingCopies}/${p.planned} done, ${p.pendingCreates + p.pendingCopies} pending, ${p.failureCount} failed`);
+      if (exited?.name === 'Check Operations' || exited?.name === 'Start Operations') {
+        const p = (parseOutput(exited.output) as { progress?: Progress })?.progress;
+        if (p) io.err(`  ${progressLine(p)}`);
       }
     }
     seen = events.length;
@@ -188,6 +190,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         now: () => new Date(),
         logger: createLogger('SILENT'),
         emit: () => undefined,
+        budgetEndsAt: () => Number.POSITIVE_INFINITY,
       };
       ok(io, await plan(deps, account, o.policy, o.targets));
     });

@@ -6,6 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadPolicyFile } from '../functions/shared/config.js';
 import type { PolicyFile } from '../functions/shared/policy.js';
+import type { Progress } from '../functions/shared/run.js';
+import { progressLine } from '../cli/progress.js';
 import { diffWorlds, type WorldDiff } from './diff.js';
 import { type RunResult, runWorkflow } from './runner.js';
 import { Model } from './standin/model.js';
@@ -130,7 +132,7 @@ function printSummary(result: RunResult, diff: WorldDiff): void {
       dryRun: boolean;
       summary: Record<string, number>;
       failures: { target: string; code: string; message: string }[];
-      deleted: { snapshot: string; target: string; reasons: string[] }[];
+      deleted: { name: string; of: string; time: string; reasons?: string[] }[];
       plan?: Record<string, number>;
     };
   };
@@ -160,7 +162,7 @@ function printSummary(result: RunResult, diff: WorldDiff): void {
   section('Copied', diff.copied);
   section(
     d.dryRun ? 'Would delete' : 'Deleted',
-    d.deleted.map((x) => `${x.snapshot}  (${x.reasons.join('; ')})`),
+    d.deleted.map((x) => `${x.name} of ${x.of}, ${x.time}: ${(x.reasons ?? []).join('; ')}`),
   );
   section(
     'Failed',
@@ -198,27 +200,11 @@ async function main(argv: string[]): Promise<number> {
       const elapsed = fmtDuration((model.nowMs - start) / 1000);
       if (e.type === 'StateEntered' && e.state && e.state !== lastState) {
         lastState = e.state;
-        if (e.state !== 'Operations Pending?' && e.state !== 'Wait For Operations') log(`[+${elapsed}] ${e.state}\n`);
+        if (e.state !== 'Next Step?' && e.state !== 'Wait For Operations') log(`[+${elapsed}] ${e.state}\n`);
       }
-      if (e.type === 'StateExited' && (e.state === 'Check Operations' || e.state === 'Plan And Start')) {
-        const p = (
-          e.output as {
-            progress?: {
-              planned: number;
-              pendingCreates: number;
-              pendingCopies: number;
-              failureCount: number;
-              retryCreates: unknown[];
-              iteration: number;
-            };
-          }
-        ).progress;
-        if (p) {
-          const pending = p.pendingCreates + p.pendingCopies + p.retryCreates.length;
-          log(
-            `[+${elapsed}]   check ${p.iteration}: ${Math.max(0, p.planned - pending)}/${p.planned} done, ${pending} pending, ${p.failureCount} failed\n`,
-          );
-        }
+      if (e.type === 'StateExited' && (e.state === 'Check Operations' || e.state === 'Start Operations')) {
+        const p = (e.output as { progress?: Progress }).progress;
+        if (p) log(`[+${elapsed}]   ${progressLine(p)}\n`);
       }
       if (e.type === 'ExecutionSucceeded' || e.type === 'ExecutionFailed') finalWorld = model.toWorld();
     },

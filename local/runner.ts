@@ -85,17 +85,20 @@ export interface LoadedDefinition {
   definition: Definition;
   /** Task state name -> function key (as serverless.yml names it). */
   functionOf: Record<string, string>;
-  /** Every state name (nested ones included) -> its type. */
+  /** Every state name (nested ones included) -> its type in the definition. */
   typeOf: Record<string, string>;
-  /** Task state name -> the Wait state right before it (its wait passes in virtual time). */
-  waitBefore: Record<string, StateDef>;
+  /** Wait state name -> its definition: the runner passes its time in virtual time. */
+  waits: Record<string, StateDef>;
 }
 
-/** The definition with each Fn::GetAtt function reference replaced by a Lambda ARN of the account. */
-export function loadDefinition(region: string, accountId: string, path: URL = DEFINITION_PATH): LoadedDefinition {
+/**
+ * The definition with each Fn::GetAtt function reference replaced by a Lambda ARN of the account. With
+ * `virtualWaits`, each Wait state becomes a local step that passes its time on the stand-in's clock.
+ */
+export function loadDefinition(region: string, accountId: string, path: URL = DEFINITION_PATH, opts: { virtualWaits?: boolean } = {}): LoadedDefinition {
   const text = readFileSync(path, 'utf8');
   const definition = (path.pathname.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { merge: true })) as Definition;
-  const out: LoadedDefinition = { definition, functionOf: {}, typeOf: {}, waitBefore: {} };
+  const out: LoadedDefinition = { definition, functionOf: {}, typeOf: {}, waits: {} };
   const walk = (states: Record<string, StateDef>) => {
     for (const [name, state] of Object.entries(states)) {
       out.typeOf[name] = state.Type;
@@ -104,7 +107,12 @@ export function loadDefinition(region: string, accountId: string, path: URL = DE
         out.functionOf[name] = ref[0];
         state.Resource = `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-${ref[0]}`;
       }
-      if (state.Type === 'Wait' && state.Next) out.waitBefore[state.Next] = state;
+      if (state.Type === 'Wait') out.waits[name] = { ...state };
+      if (state.Type === 'Wait' && opts.virtualWaits) {
+        // The Wait passes in virtual time: a local step moves the stand-in's clock by the state's Seconds
+        // (or SecondsPath) and hands its input on unchanged.
+        states[name] = { Type: 'Task', Resource: `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-wait`, ResultPath: null, Next: state.Next } as StateDef;
+      }
       const nested = state.ItemProcessor ?? state.Iterator;
       if (nested) walk(nested.States);
       for (const b of state.Branches ?? []) walk(b.States);
@@ -207,8 +215,9 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     now: () => model.now(),
     logger: createLogger(logLevel),
     emit: (line) => emf.push(line),
+    budgetEndsAt: () => Number.POSITIVE_INFINITY,
   };
-  const { definition, functionOf, typeOf, waitBefore } = loadDefinition(model.region, model.accountId, opts.definitionPath);
+  const { definition, functionOf, typeOf, waits } = loadDefinition(model.region, model.accountId, opts.definitionPath, { virtualWaits: true });
   const cores = opts.cores ?? CORES;
   const stateVisits: Record<string, number> = {};
   const invocations: Record<string, number> = {};
@@ -237,11 +246,6 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       getRemainingTimeInMillis: () => 900_000,
     } as unknown as Context;
     taskResourceLocalHandlers[stateName] = async (input) => {
-      const wait = waitBefore[stateName];
-      if (wait) {
-        // The Wait before this state took 0 ms of real time: its length passes in virtual time.
-        model.advance(Number(wait.Seconds ?? (wait.SecondsPath ? readPath(input, wait.SecondsPath) : 0)) || 0);
-      }
       lambdaInvocations++;
       invocations[stateName] = (invocations[stateName] ?? 0) + 1;
       const started = performance.now();
@@ -268,12 +272,14 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       }
     };
   }
-  const waitTimeOverrides: Record<string, number> = {};
-  const retryIntervalOverrides: Record<string, number> = {};
-  for (const [name, type] of Object.entries(typeOf)) {
-    if (type === 'Wait') waitTimeOverrides[name] = 0;
-    if (type === 'Task') retryIntervalOverrides[name] = 0;
+  for (const [name, wait] of Object.entries(waits)) {
+    taskResourceLocalHandlers[name] = async (input) => {
+      model.advance(Number(wait.Seconds ?? (wait.SecondsPath ? readPath(input, wait.SecondsPath) : 0)) || 0);
+      return {} as never;
+    };
   }
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const [name, type] of Object.entries(typeOf)) if (type === 'Task') retryIntervalOverrides[name] = 0;
 
   const machineKey = `${model.region}|${model.accountId}|${(opts.definitionPath ?? DEFINITION_PATH).href}`;
   let machine = machines.get(machineKey);
@@ -285,7 +291,6 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const execution = machine.run(opts.input as never, {
     overrides: {
       taskResourceLocalHandlers: taskResourceLocalHandlers as never,
-      waitTimeOverrides,
       retryIntervalOverrides,
     },
     context: {

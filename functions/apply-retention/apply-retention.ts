@@ -1,146 +1,342 @@
 /**
- * Apply Retention: per (target, policy), restic's forget rules plus the floor, over the available
- * snapshots the orchestrator owns. Elastic snapshots are candidates by their policy-and-cluster
- * bound names and are deleted only after their tags prove ownership; copies carry their tags in the
- * listing. Automated, AWS Backup and foreign snapshots are never candidates.
+ * Apply Retention, per part (elastic snapshots, or copies): restic's rules plus the floor over each
+ * target's owned, available snapshots, through the one deletion decision (decide.ts).
+ *
+ * Deletions are written ahead: an invocation decides a chunk of targets and returns the deletions as a
+ * plan in the state; the next invocation carries the plan out, then decides the next chunk. A plan run
+ * again (the state machine retries an invocation that died) meets snapshots already gone and counts
+ * them, because it knows it may have run before (`interrupted` grew since the plan was written). So
+ * every deletion is counted once, whatever happened on the way.
  */
-import { type ClusterSnapshotInList, DeleteClusterSnapshotCommand } from '@aws-sdk/client-docdb-elastic';
+import { DeleteClusterSnapshotCommand, GetClusterSnapshotCommand } from '@aws-sdk/client-docdb-elastic';
 import { DeleteDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
-import { describeClusterSnapshots, elasticTags, listElasticSnapshots } from '../shared/aws.js';
+import { describeClusterSnapshots, elasticTags, listClusters, listElasticSnapshots, sdkAttempts } from '../shared/aws.js';
 import type { Deps } from '../shared/clients.js';
-import { toOrchestratorError } from '../shared/errors.js';
-import { isElasticSnapshotNameOf } from '../shared/naming.js';
-import { type Policy, retentionRules } from '../shared/policy.js';
+import { copyPhase, eligibleSources, heldCopy } from '../shared/copies.js';
+import { firstRunFor } from '../shared/creates.js';
+import { type Candidate, type Decision, decideVerified } from '../shared/decide.js';
+import { elasticSnapshotPhase, inRunSubset } from '../shared/elastic.js';
+import { isTransient, toOrchestratorError } from '../shared/errors.js';
+import { isElasticSnapshotNameOf, timeToken } from '../shared/naming.js';
+import { type Policy, retentionSettings } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
-import { type Decision, decideRetention, type RetentionSnapshot } from '../shared/retention.js';
-import { emptyFailureLog, ItemErrors, type RetentionOutcome, type Run } from '../shared/run.js';
-import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, type TagMap } from '../shared/tags.js';
+import {
+  type Failure,
+  type Freshness,
+  MAX_LISTED,
+  type PartName,
+  type PlannedDeletion,
+  type Progress,
+  type RetentionProgress,
+  type RunState,
+  type Run,
+  withFailures,
+} from '../shared/run.js';
+import { firstSlotAfter } from '../shared/schedule.js';
+import { isOwnedBy, type TagMap } from '../shared/tags.js';
+import { runFreshnessDocuments } from '../shared/telemetry.js';
+import { route } from '../shared/route.js';
 
-/** Deletions listed in the state (all are logged with their reasons). */
-const MAX_DELETED_KEPT = 20;
+/** Deletions decided per invocation at most (the plan travels in the state). */
+export const MAX_PLAN = 100;
+/** Rounds in a row that may meet transient errors before the items left are reported. */
+export const MAX_RETENTION_RETRIES = 5;
 
-interface Candidate extends RetentionSnapshot {
+interface Ref {
   kind: 'elastic' | 'copy';
+  /** What the delete call takes: elastic ARN, or RDS identifier. */
+  id: string;
+  arn: string;
+  name: string;
   target: string;
-  /** Tags when already known (copies); elastic tags are read when needed. */
-  known?: TagMap;
+  of: string;
 }
 
-/** restic matches plain tags; a snapshot's tags match as `key` and as `key=value`. */
-function tagStrings(tags: TagMap): string[] {
-  return Object.entries(tags).flatMap(([k, v]) => [k, `${k}=${v}`]);
+interface Group {
+  key: string;
+  candidates: Candidate<Ref>[];
 }
 
-function inSubset(run: Run, target: string, arn: string): boolean {
-  return !run.targets || run.targets.includes(target) || run.targets.includes(arn);
-}
+export async function applyRetention(state: RunState, policy: Policy, deps: Deps): Promise<Progress> {
+  const { run, progress } = state;
+  const part = progress.part as PartName;
+  const before = progress.retention[part];
+  const interrupted = state.interrupted ?? 0;
+  const r: RetentionProgress = { ...before, listed: [...before.listed], freshness: { ...before.freshness } };
+  const failures: Failure[] = [];
 
-export async function applyRetention(run: Run, policy: Policy, deps: Deps): Promise<RetentionOutcome> {
-  const out: RetentionOutcome = { count: 0, kept: 0, deleted: [], wouldDelete: 0, ...emptyFailureLog() };
-  const retention = policy.retention && !run.skip.includes('retention') ? policy.retention : undefined;
-  const rules = retention ? retentionRules(retention) : {};
-  const concurrency = deps.config.policyFile.settings.concurrency;
-  const { elastic, rds } = deps.clients;
-  const groups = new Map<string, Candidate[]>();
-  const add = (c: Candidate) => {
-    const key = `${c.kind}|${c.target}`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
-  };
-
-  if (policy.elastic) {
-    const all = await listElasticSnapshots(elastic);
-    const mine = all.filter(
-      (s): s is ClusterSnapshotInList & { snapshotArn: string; clusterArn: string; snapshotName: string } =>
-        !!s.snapshotArn &&
-        !!s.clusterArn &&
-        !!s.snapshotName &&
-        isElasticSnapshotNameOf(s.snapshotName, policy.name, s.clusterArn),
-    );
-    const needTags = (rules.keepTags?.length ?? 0) > 0;
-    const withTags = await mapPool(mine, concurrency, async (s) =>
-      needTags && s.status === 'ACTIVE'
-        ? { s, tags: await elasticTags(elastic, s.snapshotArn) }
-        : { s, tags: undefined },
-    );
-    for (const { s, tags } of withTags) {
-      if (s.status !== 'ACTIVE' || !inSubset(run, s.clusterArn, s.snapshotArn)) continue;
-      if (tags && !isOwnedBy(tags, policy.name)) continue;
-      add({
-        kind: 'elastic',
-        id: s.snapshotArn,
-        target: s.clusterArn,
-        time: new Date(s.snapshotCreationTime ?? 0),
-        tags: tagStrings(tags ?? {}),
-        known: tags,
-      });
-    }
+  // 1. Carry out the deletions the previous invocation decided.
+  const again: PlannedDeletion[] = [];
+  if (before.plan.length > 0) {
+    const mayHaveRun = interrupted > before.planIssuedAt;
+    const results = await mapPool(before.plan, deps.config.policyFile.settings.concurrency, (item) => deleteOne(deps, item, mayHaveRun));
+    before.plan.forEach((item, i) => {
+      const res = results[i];
+      if (!res) return;
+      if (res.kind === 'deleted') {
+        r.deleted++;
+        if (r.listed.length < MAX_LISTED) r.listed.push({ arn: item.arn, name: item.name, of: item.of, time: item.time, reasons: item.reasons });
+        deps.logger.info('snapshot deleted', { target: item.target, operation: item.kind === 'elastic' ? 'DeleteClusterSnapshot' : 'DeleteDBClusterSnapshot', snapshot: item.id, reasons: item.reasons });
+      } else if (res.kind === 'retry') again.push(item);
+      else if (res.kind === 'failed') failures.push({ target: item.target, code: res.code, message: res.message });
+    });
   }
-  if (policy.copy) {
-    for (const s of await describeClusterSnapshots(rds, 'manual')) {
-      const tags = fromTagList(s.TagList);
-      const id = s.DBClusterSnapshotIdentifier ?? '';
-      if (!isOwnedBy(tags, policy.name) || s.SnapshotType !== 'manual' || s.Status !== 'available') continue;
-      if (id.startsWith('awsbackup:') || !s.SnapshotCreateTime) continue;
-      const target = tags[OWNERSHIP_KEYS.target] ?? '';
-      if (!target || !inSubset(run, target, s.SourceDBClusterSnapshotArn ?? '')) continue;
-      add({ kind: 'copy', id, target, time: new Date(s.SnapshotCreateTime), tags: tagStrings(tags), known: tags });
-    }
-  }
-
-  const now = deps.now();
-  // Freshness: the age of each target's newest available snapshot; the worst target is the policy's.
-  for (const list of groups.values()) {
-    const newest = Math.max(...list.map((c) => c.time.getTime()));
-    const age = (now.getTime() - newest) / 3_600_000;
-    out.recoveryPointAgeHours = Math.max(out.recoveryPointAgeHours ?? 0, age);
-  }
-  if (!retention) return out;
-  const deletions: Decision<Candidate>[] = [];
-  for (const list of groups.values()) {
-    for (const d of decideRetention(list, rules, now, { minKeep: retention.minKeep })) {
-      if (d.keep) out.kept++;
-      else deletions.push(d);
-    }
-  }
-  out.wouldDelete = deletions.length;
-  if (run.dryRun) {
-    for (const d of deletions.slice(0, MAX_DELETED_KEPT)) {
-      out.deleted.push({ snapshot: d.snapshot.id, target: d.snapshot.target, reasons: d.reasons });
-    }
-    return out;
-  }
-  const errors = new ItemErrors(out);
-  await mapPool(deletions, concurrency, async (d) => {
-    const s = d.snapshot;
-    try {
-      if (s.kind === 'elastic') {
-        // The name made it a candidate; only the tags make it deletable.
-        const tags = s.known ?? (await elasticTags(elastic, s.id));
-        if (!isOwnedBy(tags, policy.name)) {
-          out.kept++;
-          return;
-        }
-        await elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: s.id }));
-      } else {
-        await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: s.id }));
+  r.plan = [];
+  if (again.length > 0) {
+    r.retries = before.retries + 1;
+    if (r.retries > MAX_RETENTION_RETRIES) {
+      for (const item of again) {
+        failures.push({ target: item.target, code: 'THROTTLING', message: `deleting ${item.name} of ${item.of} (${item.target}) kept failing transiently; it is decided again next run` });
       }
-      deps.logger.info('snapshot deleted', {
-        target: s.target,
-        operation: s.kind === 'elastic' ? 'DeleteClusterSnapshot' : 'DeleteDBClusterSnapshot',
-        snapshot: s.id,
-        reasons: d.reasons,
-      });
-      out.count++;
-      if (out.deleted.length < MAX_DELETED_KEPT)
-        out.deleted.push({ snapshot: s.id, target: s.target, reasons: d.reasons });
-    } catch (err) {
-      const e = toOrchestratorError(err, `deleting ${s.id} of ${s.target}`);
-      if (e.code === 'NOT_FOUND') return; // already gone: the goal is met
-      errors.record(s.target, e);
+    } else {
+      r.plan = again;
+      r.planIssuedAt = interrupted;
     }
+  } else r.retries = 0;
+
+  // 2. Decide the next chunk of targets (not while deletions wait to be tried again).
+  if (r.plan.length === 0 && r.cursor !== '\uffff') {
+    const decided = await decideChunk(deps, run, policy, part, progress, r.cursor);
+    failures.push(...decided.failures);
+    for (const d of decided.deletions) {
+      if (run.dryRun) {
+        r.wouldDelete++;
+        if (r.listed.length < MAX_LISTED) r.listed.push({ arn: d.arn, name: d.name, of: d.of, time: d.time, reasons: d.reasons });
+      } else r.plan.push(d);
+    }
+    r.planIssuedAt = interrupted;
+    r.kept += decided.kept;
+    r.freshness = mergeFreshness(r.freshness, decided.freshness);
+    r.cursor = decided.complete ? '\uffff' : decided.cursor;
+  }
+  r.done = r.plan.length === 0 && r.cursor === '\uffff';
+
+  const next: Progress = {
+    ...progress,
+    retention: { ...progress.retention, [part]: r },
+    log: withFailures(progress.log, failures),
+  };
+  if (!r.done) return { ...next, next: again.length > 0 && r.plan.length > 0 ? 'retain-later' : 'retain' };
+
+  // 3. The part is finished: its freshness and a report of the part follow now, not at the end of the run.
+  const now = deps.now();
+  const reportedAt = now.toISOString();
+  if (!run.targets && r.freshness.stalest) {
+    for (const line of runFreshnessDocuments(deps.config.metricsNamespace, { policy: run.policy, part, stalest: new Date(r.freshness.stalest), now })) deps.emit(line);
+  }
+  deps.logger.info('part finished', {
+    target: 'all',
+    operation: part === 'elastic' ? 'ElasticPart' : 'CopiesPart',
+    part,
+    deleted: r.deleted,
+    kept: r.kept,
+    wouldDelete: r.wouldDelete,
+    freshness: r.freshness,
   });
-  // A retried step recomputes retention from what is left: deleting snapshots no rule keeps never makes
-  // a rule drop one it kept.
-  errors.throwIfTransient();
+  const finished: Progress =
+    part === 'elastic'
+      ? { ...next, elastic: { ...next.elastic, stage: 'done', reportedAt } }
+      : { ...next, copies: { ...next.copies, stage: 'done', reportedAt } };
+  return route(finished, run, now);
+}
+
+type DeleteResult = { kind: 'deleted' | 'gone' | 'retry' } | { kind: 'failed'; code: Failure['code']; message: string };
+
+/**
+ * Deletes one planned snapshot. Gone already: counted only when an earlier attempt of this plan, or an
+ * earlier attempt of this very call (a lost answer), may have deleted it; otherwise someone else did.
+ */
+async function deleteOne(deps: Deps, item: PlannedDeletion, mayHaveRun: boolean): Promise<DeleteResult> {
+  try {
+    if (item.kind === 'elastic') await deps.clients.elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: item.id }));
+    else await deps.clients.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: item.id }));
+    return { kind: 'deleted' };
+  } catch (err) {
+    const e = toOrchestratorError(err, `deleting ${item.name} of ${item.of} (${item.target})`);
+    const ours = mayHaveRun || sdkAttempts(err) > 1;
+    if (e.code === 'NOT_FOUND') return { kind: ours ? 'deleted' : 'gone' };
+    if (e.code === 'CONFLICT' && item.kind === 'elastic') {
+      // A conflict on a planned (ACTIVE) snapshot: if it is being deleted, that is what we wanted.
+      const status = await deps.clients.elastic
+        .send(new GetClusterSnapshotCommand({ snapshotArn: item.id }))
+        .then((res) => res.snapshot?.status)
+        .catch(() => 'gone');
+      if (status === 'DELETING' || status === 'gone') return { kind: ours ? 'deleted' : 'gone' };
+      return { kind: 'failed', code: 'CONFLICT', message: `${e.message} (status ${status})` };
+    }
+    if (isTransient(e.code)) return { kind: 'retry' };
+    return { kind: 'failed', code: e.code, message: e.message };
+  }
+}
+
+interface Chunk {
+  deletions: PlannedDeletion[];
+  kept: number;
+  failures: Failure[];
+  freshness: Freshness;
+  cursor?: string;
+  complete: boolean;
+}
+
+const clip = (reasons: string[]) => reasons.slice(0, 4).map((x) => (x.length > 140 ? `${x.slice(0, 137)}...` : x));
+
+/** Decides targets after the cursor, in key order, until the plan is full or the time budget is spent. */
+async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName, progress: Progress, cursor?: string): Promise<Chunk> {
+  const settings = retentionSettings(policy, run);
+  const now = deps.now();
+  const groups = part === 'elastic' ? await elasticGroups(deps, run, policy, progress) : await copyGroups(deps, run, policy);
+  const out: Chunk = { deletions: [], kept: 0, failures: [], freshness: { targets: 0, withoutRecoveryPoint: 0 }, complete: true };
+  const todo = groups.list.filter((g) => cursor === undefined || g.key > cursor);
+  const verify = async (need: Candidate<Ref>[]) => {
+    const read = new Map<string, TagMap | undefined>();
+    await mapPool(need, deps.config.policyFile.settings.concurrency, async (c) => {
+      try {
+        read.set(c.id, await elasticTags(deps.clients.elastic, c.ref.arn));
+      } catch (err) {
+        const e = toOrchestratorError(err);
+        if (e.code === 'NOT_FOUND') read.set(c.id, undefined);
+        else throw e;
+      }
+    });
+    return read;
+  };
+  for (const g of todo) {
+    if (out.deletions.length >= MAX_PLAN || deps.now().getTime() >= deps.budgetEndsAt()) {
+      out.complete = false;
+      break;
+    }
+    let decisions: Decision<Ref>[];
+    try {
+      decisions = await decideVerified(g.candidates, settings, now, verify, (tags) => isOwnedBy(tags, policy.name));
+    } catch (err) {
+      const e = toOrchestratorError(err, `reading tags of ${g.key}'s snapshots`);
+      if (isTransient(e.code)) {
+        out.complete = false; // this target is decided again next round
+        break;
+      }
+      out.failures.push({ target: g.key, code: e.code, message: e.message });
+      out.cursor = g.key;
+      continue;
+    }
+    for (const d of decisions) {
+      if (d.verdict === 'keep') out.kept++;
+      if (d.verdict === 'delete') {
+        const ref = d.candidate.ref;
+        out.deletions.push({ kind: ref.kind, id: ref.id, arn: ref.arn, name: ref.name, of: ref.of, target: ref.target, time: d.candidate.time.toISOString(), reasons: clip(d.reasons) });
+        deps.logger.info(run.dryRun ? 'snapshot would be deleted' : 'snapshot to delete', { target: ref.target, operation: 'ApplyRetention', snapshot: ref.id, reasons: d.reasons });
+      }
+    }
+    if (groups.current(g.key)) out.freshness = mergeFreshness(out.freshness, await freshnessOf(g.key, decisions, groups));
+    out.cursor = g.key;
+  }
+  if (out.complete) {
+    for (const key of groups.withoutGroup) out.freshness = mergeFreshness(out.freshness, await freshnessOf(key, [], groups));
+  }
   return out;
+}
+
+/** A target's freshness: its newest kept recovery point, or, with none, its first scheduled run. */
+async function freshnessOf(key: string, decisions: Decision<Ref>[], groups: Groups): Promise<Freshness> {
+  const newest = decisions.find((d) => d.verdict === 'keep');
+  if (newest) return { targets: 1, withoutRecoveryPoint: 0, stalest: newest.candidate.time.toISOString(), stalestTarget: key };
+  const since = await groups.since(key);
+  return { targets: 1, withoutRecoveryPoint: 1, ...(since ? { stalest: since.toISOString(), stalestTarget: key } : {}) };
+}
+
+export function mergeFreshness(a: Freshness, b: Freshness): Freshness {
+  const pick = !a.stalest || (b.stalest && b.stalest < a.stalest) ? b : a;
+  return {
+    targets: a.targets + b.targets,
+    withoutRecoveryPoint: a.withoutRecoveryPoint + b.withoutRecoveryPoint,
+    ...(pick.stalest ? { stalest: pick.stalest, stalestTarget: pick.stalestTarget } : {}),
+  };
+}
+
+interface Groups {
+  list: Group[];
+  /** True when the group's target is one of the policy's current targets (freshness covers only those). */
+  current: (key: string) => boolean;
+  /** Current targets with no snapshot at all. */
+  withoutGroup: string[];
+  /** For a target without a recovery point: when it counts from (its first scheduled run). */
+  since: (key: string) => Promise<Date | undefined>;
+}
+
+/** The verified-by-run shortcut: this run made or adopted its slot snapshot unless a CONFLICT was reported for the cluster. */
+function slotVerified(progress: Progress): (clusterArn: string) => boolean {
+  const complete = progress.log.failureCount === progress.log.failures.length;
+  const conflicted = new Set(progress.log.failures.filter((f) => f.code === 'CONFLICT').map((f) => f.target));
+  return (arn) => complete && !conflicted.has(arn);
+}
+
+async function elasticGroups(deps: Deps, run: Run, policy: Policy, progress: Progress): Promise<Groups> {
+  const [all, clusters] = await Promise.all([listElasticSnapshots(deps.clients.elastic), listClusters(deps.clients.elastic)]);
+  const nameOf = new Map(clusters.map((c) => [c.clusterArn, c.clusterName]));
+  const slotTail = `-${timeToken(new Date(run.slot))}`;
+  const verifiedSlot = slotVerified(progress);
+  const byCluster = new Map<string, Candidate<Ref>[]>();
+  const withSlot = new Set<string>();
+  for (const s of all) {
+    if (!s.snapshotArn || !s.clusterArn || !s.snapshotName) continue;
+    if (!isElasticSnapshotNameOf(s.snapshotName, policy.name, s.clusterArn) || !inRunSubset(run, s.clusterArn)) continue;
+    const isSlot = s.snapshotName.endsWith(slotTail);
+    if (isSlot) withSlot.add(s.clusterArn);
+    const c: Candidate<Ref> = {
+      id: s.snapshotArn,
+      time: new Date(s.snapshotCreationTime ?? 0),
+      state: elasticSnapshotPhase(s.status),
+      ownership: isSlot && !run.dryRun && verifiedSlot(s.clusterArn) ? 'verified' : 'unknown',
+      ref: { kind: 'elastic', id: s.snapshotArn, arn: s.snapshotArn, name: s.snapshotName, target: s.clusterArn, of: nameOf.get(s.clusterArn) ?? s.clusterArn },
+    };
+    byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), c]);
+  }
+  const explicit = new Set(policy.elastic?.clusterArns ?? []);
+  const excluded = new Set(policy.elastic?.exclude ?? []);
+  const failedTargets = new Set(progress.log.failures.map((f) => f.target).filter((t) => t.includes(':docdb-elastic:')));
+  const current = (key: string) => !excluded.has(key) && inRunSubset(run, key) && (withSlot.has(key) || explicit.has(key) || failedTargets.has(key));
+  return {
+    list: [...byCluster.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, candidates]) => ({ key, candidates })),
+    // A cluster is a current target when this run snapshotted it, the policy names it, or this run tried it and failed.
+    current,
+    withoutGroup: [...new Set([...explicit, ...failedTargets])].filter((k) => current(k) && !byCluster.has(k)).sort(),
+    since: (key) => firstRunFor(deps, policy, key),
+  };
+}
+
+async function copyGroups(deps: Deps, run: Run, policy: Policy): Promise<Groups> {
+  const [owned, shared] = await Promise.all([describeClusterSnapshots(deps.clients.rds, 'manual'), describeClusterSnapshots(deps.clients.rds, 'shared')]);
+  const now = deps.now();
+  // A copy another run made may still be awaited by it until its deadline and one poll later.
+  const awaitMs = (policy.deadlines.copyMinutes * 60 + deps.config.policyFile.settings.poll.maxSeconds) * 1000;
+  const byTarget = new Map<string, Candidate<Ref>[]>();
+  for (const s of owned) {
+    const h = heldCopy(s, policy);
+    if (!h || !h.target) continue;
+    if (run.targets && !(h.sourceArn && run.targets.includes(h.sourceArn))) continue;
+    const awaited = h.runId && h.runId !== run.id && h.startedAt && now.getTime() - h.startedAt.getTime() < awaitMs ? h.runId : undefined;
+    const c: Candidate<Ref> = {
+      id: h.id,
+      time: h.time,
+      state: copyPhase(h.status),
+      ownership: 'verified',
+      tags: h.tags,
+      ...(awaited ? { awaitedBy: awaited } : {}),
+      ref: { kind: 'copy', id: h.id, arn: h.arn, name: h.id, target: h.sourceArn ?? h.target, of: h.target },
+    };
+    byTarget.set(h.target, [...(byTarget.get(h.target) ?? []), c]);
+  }
+  const sources = eligibleSources(policy, run, shared);
+  const currentTargets = new Set(sources.map((s) => s.target));
+  return {
+    list: [...byTarget.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, candidates]) => ({ key, candidates })),
+    current: (key) => currentTargets.has(key),
+    withoutGroup: [...currentTargets].filter((t) => !byTarget.has(t)).sort(),
+    // A partner cluster with no copy counts from the first scheduled run after its oldest shared snapshot.
+    since: async (key) => {
+      const times = sources.filter((s) => s.target === key).map((s) => s.time.getTime());
+      if (times.length === 0) return undefined;
+      const oldest = new Date(Math.min(...times));
+      return firstSlotAfter(policy.schedules, oldest) ?? oldest;
+    },
+  };
 }

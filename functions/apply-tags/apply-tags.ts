@@ -1,85 +1,71 @@
 /**
- * Apply Tags: adds the ownership, static and required tags that managed snapshots lack.
- * Copies: every copy of the policy (their tags come free with the listing). Elastic: the snapshots
- * this run adopted from an earlier attempt (the ones it created got their tags atomically with the create).
- * Existing values are never overwritten.
+ * Apply Tags (copies): every tag the policy needs on a copy is set explicitly and verified here. A copy
+ * gets the static tags it lacks, and copies made before the source tags existed get them back (source ARN
+ * from SourceDBClusterSnapshotArn; source time from the shared source, else from the copy's name). Existing
+ * values are never overwritten. A copy that still lacks a required key is reported.
+ *
+ * `tagged` is read back from the `tagged-by` tag each change also sets, so a retried step counts once.
  */
-
-import { TagResourceCommand } from '@aws-sdk/client-docdb-elastic';
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
-import { describeClusterSnapshots, elasticTags, parseRdsSnapshotArn } from '../shared/aws.js';
+import { describeClusterSnapshots } from '../shared/aws.js';
 import type { Deps } from '../shared/clients.js';
-import { toOrchestratorError } from '../shared/errors.js';
+import { copyPhase, heldCopy, holds } from '../shared/copies.js';
+import { OrchestratorError, isTransient, toOrchestratorError } from '../shared/errors.js';
 import type { Policy } from '../shared/policy.js';
 import { mapPool } from '../shared/pool.js';
-import { addFailure, emptyFailureLog, ItemErrors, type Progress, type Run, type StepOutcome } from '../shared/run.js';
-import { fromTagList, isOwnedBy, missingTags, OWNERSHIP_KEYS, type TagMap, toTagList } from '../shared/tags.js';
+import { route } from '../shared/route.js';
+import { type Failure, type Progress, type RunState, withFailures } from '../shared/run.js';
+import { COPY_KEYS, missingTags, OWNERSHIP_KEYS, TAGGED_BY, type TagMap, toTagList } from '../shared/tags.js';
 
-export async function applyTags(run: Run, policy: Policy, progress: Progress, deps: Deps): Promise<StepOutcome> {
-  const out: StepOutcome = { count: 0, ...emptyFailureLog() };
-  const errors = new ItemErrors(out);
-  const concurrency = deps.config.policyFile.settings.concurrency;
-
-  if (policy.copy && !run.skip.includes('copy')) {
-    const owned = (await describeClusterSnapshots(deps.clients.rds, 'manual')).filter((s) =>
-      isOwnedBy(fromTagList(s.TagList), policy.name),
-    );
-    await mapPool(owned, concurrency, async (s) => {
-      const actual = fromTagList(s.TagList);
-      const wanted: TagMap = { ...policy.tags.static };
-      // Ownership tags a managed copy lacks and that can be derived: its target and creation time.
-      if (!actual[OWNERSHIP_KEYS.createdAt] && s.SnapshotCreateTime) {
-        wanted[OWNERSHIP_KEYS.createdAt] = new Date(s.SnapshotCreateTime).toISOString();
-      }
-      const source = parseRdsSnapshotArn(s.SourceDBClusterSnapshotArn ?? '');
-      if (!actual[OWNERSHIP_KEYS.target] && source && s.DBClusterIdentifier) {
-        wanted[OWNERSHIP_KEYS.target] = `${source.account}:${s.DBClusterIdentifier}`;
-      }
-      const missing = missingTags(actual, wanted);
-      const stillMissing = policy.tags.required.filter((k) => !(k in actual) && !(k in missing));
-      const arn = s.DBClusterSnapshotArn ?? '';
-      if (stillMissing.length > 0) {
-        addFailure(out, {
-          target: arn,
-          code: 'VALIDATION_ERROR',
-          message: `copy ${arn} lacks required tag keys ${stillMissing.join(', ')} and no value is configured`,
-        });
-      }
-      if (Object.keys(missing).length === 0) return;
-      if (run.dryRun) {
-        out.count++;
-        return;
-      }
-      try {
-        await deps.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: toTagList(missing) }));
-        out.count++;
-      } catch (err) {
-        errors.record(arn, toOrchestratorError(err, `AddTagsToResource ${arn}`));
-      }
-    });
-  }
-
-  // Adopted elastic snapshots: an earlier attempt of this slot made them. Ownership is checked, never
-  // granted: a same-named snapshot without our tags is someone else's and is reported, not tagged.
-  await mapPool(progress.adoptedArns, concurrency, async (arn) => {
+export async function applyTags(state: RunState, policy: Policy, deps: Deps): Promise<Progress> {
+  const { run, progress } = state;
+  const [owned, shared] = await Promise.all([
+    describeClusterSnapshots(deps.clients.rds, 'manual'),
+    describeClusterSnapshots(deps.clients.rds, 'shared'),
+  ]);
+  const sourceTimes = new Map(shared.map((s) => [s.DBClusterSnapshotArn ?? '', s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime) : undefined]));
+  const failures: Failure[] = [];
+  const transient: OrchestratorError[] = [];
+  let tagged = 0;
+  const copies = owned.flatMap((s) => {
+    const h = heldCopy(s, policy);
+    return h && copyPhase(h.status) !== 'deleting' ? [h] : [];
+  });
+  await mapPool(copies, deps.config.policyFile.settings.concurrency, async (h) => {
+    const wanted: TagMap = { ...policy.tags.static };
+    if (h.sourceArn) wanted[COPY_KEYS.sourceArn] = h.sourceArn;
+    const sharedTime = h.sourceArn ? sourceTimes.get(h.sourceArn) : undefined;
+    const time = sharedTime && holds(h, { arn: h.sourceArn ?? '', time: sharedTime }) ? sharedTime : h.timeFrom !== 'created' ? h.time : undefined;
+    if (time) wanted[COPY_KEYS.sourceTime] = time.toISOString();
+    if (h.target) wanted[OWNERSHIP_KEYS.target] = h.target;
+    if (h.startedAt) wanted[OWNERSHIP_KEYS.createdAt] = h.startedAt.toISOString();
+    const missing = missingTags(h.tags, wanted);
+    const lacking = policy.tags.required.filter((k) => !(k in h.tags) && !(k in missing));
+    const source = h.sourceArn ?? h.target;
+    if (lacking.length > 0) {
+      failures.push({ target: source, code: 'VALIDATION_ERROR', message: `copy ${h.id} of ${source} lacks required tag keys ${lacking.join(', ')}: give them a value in tags.static` });
+    }
+    if (Object.keys(missing).length === 0) {
+      if (h.tags[TAGGED_BY] === run.id) tagged++;
+      return;
+    }
+    if (run.dryRun) {
+      tagged++;
+      return;
+    }
     try {
-      const actual = await elasticTags(deps.clients.elastic, arn);
-      if (!isOwnedBy(actual, policy.name)) {
-        addFailure(out, {
-          target: arn,
-          code: 'CONFLICT',
-          message: `snapshot ${arn} has this slot's name but not the orchestrator's ownership tags: left untouched`,
-        });
-        return;
-      }
-      const missing = missingTags(actual, policy.tags.static);
-      if (Object.keys(missing).length === 0) return;
-      if (!run.dryRun) await deps.clients.elastic.send(new TagResourceCommand({ resourceArn: arn, tags: missing }));
-      out.count++;
+      await deps.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: h.arn, Tags: toTagList({ ...missing, [TAGGED_BY]: run.id }) }));
+      tagged++;
+      deps.logger.info('tags added', { target: source, operation: 'AddTagsToResource', snapshot: h.id, keys: Object.keys(missing) });
     } catch (err) {
-      errors.record(arn, toOrchestratorError(err, `tagging ${arn}`));
+      const e = toOrchestratorError(err, `copy ${h.id} of ${source}: AddTagsToResource`);
+      if (isTransient(e.code)) transient.push(e);
+      else failures.push({ target: source, code: e.code, message: e.message });
     }
   });
-  errors.throwIfTransient();
-  return out;
+  // Tagging is idempotent and its count is read back from the tags: a transient error retries the whole step.
+  const first = transient[0];
+  if (first) throw new OrchestratorError(first.code, `${transient.length} copies could not be tagged yet, first: ${first.message}`);
+  const next: Progress = { ...progress, tagged: progress.tagged + tagged, copies: { ...progress.copies, stage: 'retention' }, log: withFailures(progress.log, failures) };
+  return route(next, run, deps.now());
 }

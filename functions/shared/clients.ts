@@ -21,6 +21,11 @@ export interface Deps {
   logger: Logger;
   /** Where EMF metric documents go: stdout in Lambda (CloudWatch reads them from the log). */
   emit: (line: string) => void;
+  /**
+   * When this invocation stops starting new work (ms on the `now` clock): well inside the function's
+   * timeout; what is left goes on in the next invocation from the cursor in the state.
+   */
+  budgetEndsAt: () => number;
 }
 
 export interface ClientOptions {
@@ -71,6 +76,7 @@ export function defaultDeps(): Promise<Deps> {
       now: () => new Date(),
       logger: createLogger(config.logLevel),
       emit: (line: string) => process.stdout.write(`${line}\n`),
+      budgetEndsAt: () => Number.POSITIVE_INFINITY,
     };
   })();
   defaults.catch(() => {

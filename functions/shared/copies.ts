@@ -1,41 +1,156 @@
 /**
  * Copies of cluster snapshots shared from other accounts (RDS API: Aurora and instance-based DocumentDB).
- * Stateless between checks: the wanted copies are re-planned from AWS each time (two paged reads),
- * copies in flight are counted account-wide, and this run's copies are recognised by their tags.
+ *
+ * A copy holds its source's point in time: it is tagged with the source's ARN and creation time when it
+ * starts, retention dates it by that time, and copy planning runs the same retention decision over the
+ * copies held plus the sources not copied yet, so a run never starts a copy its own retention would
+ * delete, and a source whose copy retention already deleted is not copied again (docs/copies.md).
  */
 import {
   CopyDBClusterSnapshotCommand,
   type DBClusterSnapshot,
   DeleteDBClusterSnapshotCommand,
-  DescribeDBClusterSnapshotsCommand,
 } from '@aws-sdk/client-rds';
 import { describeClusterSnapshots, parseRdsSnapshotArn } from './aws.js';
 import type { Deps } from './clients.js';
+import { type Candidate, decideTarget, type RetentionSettings } from './decide.js';
 import { isTransient, toOrchestratorError } from './errors.js';
-import { copySnapshotName } from './naming.js';
-import type { Policy } from './policy.js';
-import { addFailure, type FailureLog, hasFailed, type Run } from './run.js';
-import { composeTags, fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags, toTagList } from './tags.js';
+import { copySnapshotName, timeToken } from './naming.js';
+import { copyPrefix, type Policy, retentionSettings } from './policy.js';
+import type { CopyProgress, Failure, Run, SnapshotLine } from './run.js';
+import { MAX_LISTED } from './run.js';
+import {
+  COPY_KEYS,
+  composeTags,
+  fromTagList,
+  isOwnedBy,
+  OWNERSHIP_KEYS,
+  ownershipTags,
+  type TagMap,
+  toTagList,
+} from './tags.js';
 
-export interface WantedCopy {
-  sourceArn: string;
+/** A shared snapshot the policy could copy. */
+export interface Source {
+  arn: string;
   owner: string;
   clusterId: string;
+  time: Date;
   encrypted: boolean;
-  targetName: string;
-  /** `<owner account>:<cluster id>`: the retention target of the copy. */
+  /** The source's tags as this account sees them (AWS does not document that a sharer's tags are visible). */
+  tags: TagMap;
+  /** `<owner account>:<source cluster>`: the copy's retention target. */
   target: string;
+  /** The copy's name. */
+  name: string;
 }
 
-/** Which shared snapshots the policy wants copied, newest first per source cluster. */
-export function planCopies(policy: Policy, run: Run, shared: readonly DBClusterSnapshot[]): WantedCopy[] {
+/** A copy of this policy, as the owned listing shows it. */
+export interface HeldCopy {
+  id: string;
+  arn: string;
+  status: string;
+  target: string;
+  sourceArn?: string;
+  /** The point in time it holds: its source-time tag; else the time in its name (to the minute); else its own creation. */
+  time: Date;
+  /** How `time` was found: `tag`, `name` (copies made before the source tags existed), or `created` (last resort). */
+  timeFrom: 'tag' | 'name' | 'created';
+  runId?: string;
+  startedAt?: Date;
+  tags: TagMap;
+}
+
+export type QueueState = 'copy' | 'decline' | 'held' | 'in-flight-other' | 'in-flight-ours';
+
+export interface QueueEntry {
+  source: Source;
+  /** Queue order: newest source first, then by ARN. */
+  key: string;
+  state: QueueState;
+  reasons: string[];
+  /** The copy holding it, when one exists. */
+  copy?: HeldCopy;
+}
+
+export interface CopyPlan {
+  queue: QueueEntry[];
+  /** This policy's copies by target. */
+  held: Map<string, HeldCopy[]>;
+  /** Snapshots that carry a name the plan would use but are not this policy's. */
+  foreignNames: Set<string>;
+}
+
+/** Queue key: later keys come later in the queue (newest source first). */
+export function queueKey(time: Date, arn: string): string {
+  return `${String(9_999_999_999_999 - time.getTime()).padStart(13, '0')}|${arn}`;
+}
+
+const NAME_TIME_RE = /-(\d{12})-[0-9a-z]{6}$/;
+
+/** The source time a copy's name holds (`...-yyyymmddhhmm-hash`), to the minute. */
+export function nameTime(id: string): Date | undefined {
+  const m = NAME_TIME_RE.exec(id);
+  if (!m) return undefined;
+  const t = m[1] as string;
+  const d = new Date(Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8), +t.slice(8, 10), +t.slice(10, 12)));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** A policy's copy from the owned listing, or undefined when the snapshot is not this policy's. */
+export function heldCopy(s: DBClusterSnapshot, policy: Policy): HeldCopy | undefined {
+  const tags = fromTagList(s.TagList);
+  if (!isOwnedBy(tags, policy.name) || s.SnapshotType !== 'manual') return undefined;
+  const id = (s.DBClusterSnapshotIdentifier ?? '').toLowerCase();
+  const sourceArn = tags[COPY_KEYS.sourceArn] ?? s.SourceDBClusterSnapshotArn ?? undefined;
+  const source = parseRdsSnapshotArn(sourceArn ?? '');
+  const tagTime = Date.parse(tags[COPY_KEYS.sourceTime] ?? '');
+  const fromName = nameTime(id);
+  const created = s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime) : new Date(0);
+  const [time, timeFrom] = !Number.isNaN(tagTime)
+    ? [new Date(tagTime), 'tag' as const]
+    : fromName
+      ? [fromName, 'name' as const]
+      : [created, 'created' as const];
+  const startedAt = Date.parse(tags[OWNERSHIP_KEYS.createdAt] ?? '');
+  return {
+    id,
+    arn: s.DBClusterSnapshotArn ?? '',
+    status: s.Status ?? '',
+    target: tags[OWNERSHIP_KEYS.target] ?? (source && s.DBClusterIdentifier ? `${source.account}:${s.DBClusterIdentifier}` : ''),
+    sourceArn,
+    time,
+    timeFrom,
+    runId: tags[OWNERSHIP_KEYS.runId],
+    startedAt: Number.isNaN(startedAt) ? created : new Date(startedAt),
+    tags,
+  };
+}
+
+/** True when the copy holds this source: the same ARN and the same point in time (to the minute for names). */
+export function holds(copy: HeldCopy, source: Pick<Source, 'arn' | 'time'>): boolean {
+  if (copy.sourceArn !== source.arn) return false;
+  if (copy.timeFrom === 'tag') return copy.time.getTime() === source.time.getTime();
+  if (copy.timeFrom === 'name') return timeToken(copy.time) === timeToken(source.time);
+  return true;
+}
+
+/** How a copy's status reads for the product. */
+export function copyPhase(status: string | undefined): 'available' | 'in-flight' | 'deleting' | 'failed' {
+  if (status === 'available') return 'available';
+  if (status === 'copying' || status === 'creating') return 'in-flight';
+  if (status === 'deleting' || status === 'deleted') return 'deleting';
+  return 'failed';
+}
+
+/** The shared snapshots the policy copies: allowed sharers, engines, pattern, the run's subset; newest per cluster unless `select: all`. */
+export function eligibleSources(policy: Policy, run: Run, shared: readonly DBClusterSnapshot[]): Source[] {
   const rules = policy.copy;
   if (!rules) return [];
-  const subset = run.targets?.filter((t) => t.includes(':rds:'));
   const pattern = rules.clusterPattern ? new RegExp(rules.clusterPattern) : undefined;
-  const prefix = rules.targetPrefix ?? `${policy.name.slice(0, 11)}-copy`;
-  const eligible = shared
-    .flatMap((s) => {
+  const subset = run.targets?.filter((t) => t.includes(':rds:'));
+  const all = shared
+    .flatMap((s): Source[] => {
       const arn = s.DBClusterSnapshotArn ?? '';
       const parsed = parseRdsSnapshotArn(arn);
       if (!parsed || !s.SnapshotCreateTime) return [];
@@ -45,208 +160,340 @@ export function planCopies(policy: Policy, run: Run, shared: readonly DBClusterS
       const clusterId = s.DBClusterIdentifier ?? '';
       if (pattern && !pattern.test(clusterId)) return [];
       if (run.targets && !subset?.includes(arn)) return [];
-      return [{ s, arn, owner: parsed.account, clusterId, time: new Date(s.SnapshotCreateTime) }];
+      const time = new Date(s.SnapshotCreateTime);
+      return [
+        {
+          arn,
+          owner: parsed.account,
+          clusterId,
+          time,
+          encrypted: s.StorageEncrypted === true,
+          tags: fromTagList(s.TagList),
+          target: `${parsed.account}:${clusterId}`,
+          name: copySnapshotName(copyPrefix(policy), arn, clusterId, time),
+        },
+      ];
     })
-    .sort((a, b) => b.time.getTime() - a.time.getTime() || a.arn.localeCompare(b.arn));
+    .sort((a, b) => queueKey(a.time, a.arn).localeCompare(queueKey(b.time, b.arn)));
+  if (rules.select === 'all') return all;
   const seen = new Set<string>();
-  const out: WantedCopy[] = [];
-  for (const e of eligible) {
-    const key = `${e.owner}:${e.clusterId}`;
-    if (rules.select === 'newest' && seen.has(key)) continue;
-    seen.add(key);
-    out.push({
-      sourceArn: e.arn,
-      owner: e.owner,
-      clusterId: e.clusterId,
-      encrypted: e.s.StorageEncrypted === true,
-      targetName: copySnapshotName(prefix, e.arn, e.clusterId, e.time),
-      target: key,
-    });
-  }
-  return out;
+  return all.filter((s) => (seen.has(s.target) ? false : (seen.add(s.target), true)));
 }
 
-export type CopyState = FailureLog & { failedKeys: string[] };
-
-export interface CopyRound {
-  /** Copies this round started. */
-  started: number;
-  /** Copies of this run that are available. */
-  copied: number;
-  /** This run's copies still copying, plus wanted copies waiting for a slot. */
-  pending: number;
-  /** Wanted copies that existed before this run (nothing to do). */
-  skipped: number;
-  planned: number;
+/** The tags a copy of `source` gets when it starts: ownership, source, static and (when asked) the source's visible tags. */
+export function copyTags(policy: Policy, run: Run, source: Source, startedAt: Date): { tags: TagMap; dropped: string[] } {
+  return composeTags('rds', {
+    ownership: {
+      ...ownershipTags({ policy: policy.name, target: source.target, runId: run.id, createdAt: startedAt }),
+      [COPY_KEYS.sourceArn]: source.arn,
+      [COPY_KEYS.sourceTime]: source.time.toISOString(),
+    },
+    static: policy.tags.static,
+    source: policy.tags.copySourceTags ? source.tags : undefined,
+  });
 }
-
 
 /**
- * One round: start wanted copies up to the free slots, cancel copies past their deadline,
- * and count this run's progress. `dryRun` only plans.
+ * The copy plan: every eligible source in queue order, with what to do about it. Sources held by a copy
+ * are skipped; a source whose copy retention would delete at once (given the copies held and the other
+ * sources not copied yet) is declined with retention's reasons.
  */
-export async function advanceCopies(deps: Deps, run: Run, policy: Policy, state: CopyState): Promise<CopyRound> {
-  const round: CopyRound = { started: 0, copied: 0, pending: 0, skipped: 0, planned: 0 };
-  if (!policy.copy || run.skip.includes('copy')) return round;
-  const { rds } = deps.clients;
-  const [shared, owned] = await Promise.all([
-    describeClusterSnapshots(rds, 'shared'),
-    describeClusterSnapshots(rds, 'manual'),
-  ]);
-  const wanted = planCopies(policy, run, shared);
-  round.planned = wanted.length;
-  const ownedById = new Map(owned.map((s) => [(s.DBClusterSnapshotIdentifier ?? '').toLowerCase(), s]));
-  const now = deps.now();
-  const copyMs = policy.deadlines.copyMinutes * 60_000;
-  let inFlight = owned.filter((s) => s.Status === 'copying').length;
-  const maxInFlight = deps.config.policyFile.settings.maxCopiesInFlight;
-
-  // Cancel this policy's copies that are past their deadline (delete the target while copying).
+export function planCopies(
+  policy: Policy,
+  run: Run,
+  shared: readonly DBClusterSnapshot[],
+  owned: readonly DBClusterSnapshot[],
+  now: Date,
+): CopyPlan {
+  const held = new Map<string, HeldCopy[]>();
+  const ownedNames = new Map<string, DBClusterSnapshot>();
   for (const s of owned) {
-    const tags = fromTagList(s.TagList);
-    if (s.Status !== 'copying' || !isOwnedBy(tags, policy.name)) continue;
-    const startedAt = Date.parse(tags[OWNERSHIP_KEYS.createdAt] ?? '');
-    if (Number.isNaN(startedAt) || now.getTime() - startedAt < copyMs || run.dryRun) continue;
-    const id = s.DBClusterSnapshotIdentifier ?? '';
-    const source = s.SourceDBClusterSnapshotArn ?? id;
-    try {
-      await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
-      s.Status = 'deleted';
-      inFlight--;
-      deps.logger.warn('overdue copy cancelled', { target: source, operation: 'DeleteDBClusterSnapshot', snapshot: id });
-      addFailure(state, {
-        target: source,
-        code: 'DEADLINE_EXCEEDED',
-        message: `copy ${id} of ${source} was still copying after ${policy.deadlines.copyMinutes} minutes: cancelled by deleting the target`,
-      });
-    } catch (err) {
-      const e = toOrchestratorError(err, `DeleteDBClusterSnapshot ${id}`);
-      addFailure(state, { target: source, code: e.code, message: `cancelling the overdue copy ${id} of ${source} failed: ${e.message}` });
-    }
+    ownedNames.set((s.DBClusterSnapshotIdentifier ?? '').toLowerCase(), s);
+    const c = heldCopy(s, policy);
+    if (c) held.set(c.target, [...(held.get(c.target) ?? []), c]);
   }
+  const sources = eligibleSources(policy, run, shared);
+  const foreignNames = new Set<string>();
+  const entries: QueueEntry[] = sources.map((source) => {
+    const key = queueKey(source.time, source.arn);
+    const copy = (held.get(source.target) ?? []).find((c) => holds(c, source) && copyPhase(c.status) !== 'failed' && copyPhase(c.status) !== 'deleting');
+    if (copy) {
+      const state: QueueState =
+        copyPhase(copy.status) === 'available' ? 'held' : copy.runId === run.id ? 'in-flight-ours' : 'in-flight-other';
+      const reasons = state === 'held' ? [`held by ${copy.id}`] : state === 'in-flight-other' ? [`run ${copy.runId} is copying it (${copy.id})`] : [`this run is copying it (${copy.id})`];
+      return { source, key, state, reasons, copy };
+    }
+    const clash = ownedNames.get(source.name);
+    if (clash && !heldCopy(clash, policy)) foreignNames.add(source.name);
+    return { source, key, state: 'copy' as QueueState, reasons: [] };
+  });
 
-  // A queued copy waits for a free slot; every copy in flight ends by its deadline, so the queue drains.
-  // settings.poll.maxIterations bounds the wait when slots are held by copies this policy does not own.
-  for (const w of wanted) {
-    if (hasFailed(state, w.sourceArn)) continue;
-    const existing = ownedById.get(w.targetName);
-    if (existing && existing.Status !== 'deleted') {
-      const tags = fromTagList(existing.TagList);
-      const ours = tags[OWNERSHIP_KEYS.runId] === run.id;
-      if (existing.Status === 'available') {
-        if (ours) round.copied++;
-        else round.skipped++;
-      } else if (existing.Status === 'copying' || existing.Status === 'creating') {
-        if (ours) round.pending++;
-        else round.skipped++;
-      } else {
-        await removeFailedCopy(deps, run, policy, existing, w, state);
+  // Retention over what each target would hold: the copies held (in flight counts as done) plus every
+  // source still to copy. A source whose copy would be deleted is declined.
+  const settings = retentionSettings(policy, run);
+  if (settings) {
+    const byTarget = new Map<string, QueueEntry[]>();
+    for (const e of entries) if (e.state === 'copy') byTarget.set(e.source.target, [...(byTarget.get(e.source.target) ?? []), e]);
+    for (const [target, wanted] of byTarget) {
+      const sim: Candidate<QueueEntry | undefined>[] = [
+        ...(held.get(target) ?? [])
+          .filter((c) => ['available', 'in-flight'].includes(copyPhase(c.status)))
+          .map((c) => ({ id: c.id, time: c.time, state: 'available' as const, ownership: 'verified' as const, tags: c.tags, ref: undefined })),
+        ...wanted.map((e) => ({
+          id: e.key,
+          time: e.source.time,
+          state: 'available' as const,
+          ownership: 'verified' as const,
+          tags: copyTags(policy, run, e.source, now).tags,
+          hypothetical: true,
+          ref: e,
+        })),
+      ];
+      for (const d of decideTarget(sim, settings, now).decisions) {
+        const e = d.candidate.ref;
+        if (!e) continue;
+        e.reasons = d.reasons;
+        if (d.verdict === 'delete') e.state = 'decline';
       }
-      continue;
-    }
-    if (run.dryRun) {
-      round.pending++;
-      continue;
-    }
-    if (w.encrypted && !policy.copy.kmsKeyId) {
-      addFailure(state, {
-        target: w.sourceArn,
-        code: 'VALIDATION_ERROR',
-        message: `shared snapshot ${w.sourceArn} is encrypted: set copy.kmsKeyId in policy "${policy.name}" to a key of this account`,
-      });
-      continue;
-    }
-    if (inFlight >= maxInFlight) {
-      round.pending++;
-      continue;
-    }
-    const result = await startCopy(deps, run, policy, w, state);
-    if (result === 'started') {
-      inFlight++;
-      round.started++;
-      round.pending++;
-    } else if (result === 'retry') {
-      round.pending++;
     }
   }
-  return round;
+  return { queue: entries, held, foreignNames };
 }
 
-async function startCopy(
+/** What one round of copying did: the new copy progress and the failures it found. */
+export interface CopyRoundResult {
+  copies: CopyProgress;
+  failures: Failure[];
+}
+
+const line = (s: Pick<Source, 'arn' | 'name' | 'target' | 'time'>, accountId: string, region: string): SnapshotLine => ({
+  arn: `arn:aws:rds:${region}:${accountId}:cluster-snapshot:${s.name}`,
+  name: s.name,
+  of: s.target,
+  time: s.time.toISOString(),
+});
+
+/**
+ * One round: follow this run's copies in flight (done, failed, vanished, overdue: cancelled by deleting
+ * the target), remove this policy's failed copies, then start queued copies while the account has
+ * copies to spare. At the run's deadline what is still copying is cancelled and what never started is
+ * reported. `dryRun` only plans.
+ */
+export async function copyRound(
   deps: Deps,
   run: Run,
   policy: Policy,
-  w: WantedCopy,
-  state: CopyState,
-): Promise<'started' | 'retry' | 'failed'> {
-  const copy = policy.copy;
-  if (!copy) return 'failed';
-  const { tags } = composeTags('rds', {
-    ownership: ownershipTags({ policy: policy.name, target: w.target, runId: run.id, createdAt: deps.now() }),
-    static: policy.tags.static,
-  });
+  before: CopyProgress,
+  opts: { pastRunDeadline: boolean; budgetEndsAt: number },
+): Promise<CopyRoundResult> {
+  if (before.stage !== 'active' || !policy.copy) return { copies: before, failures: [] };
+  const { rds } = deps.clients;
+  const now = deps.now();
+  const copyMs = policy.deadlines.copyMinutes * 60_000;
+  const [shared, owned] = await Promise.all([describeClusterSnapshots(rds, 'shared'), describeClusterSnapshots(rds, 'manual')]);
+  const plan = planCopies(policy, run, shared, owned, now);
+  const ownedById = new Map(owned.map((s) => [(s.DBClusterSnapshotIdentifier ?? '').toLowerCase(), s]));
+  const failures: Failure[] = [];
+  const c: CopyProgress = { ...before, inFlight: [], listedCopied: [...before.listedCopied], listedLeft: [...before.listedLeft] };
+  let copying = owned.filter((s) => s.Status === 'copying').length;
+  const fail = (source: string, code: Failure['code'], message: string) => failures.push({ target: source, code, message });
+
+  // 1. This run's copies in flight.
+  for (const f of before.inFlight) {
+    const s = ownedById.get(f.name);
+    const held = s ? heldCopy(s, policy) : undefined;
+    const phase = copyPhase(s?.Status);
+    if (!s || phase === 'deleting') {
+      const overdue = now.getTime() - Date.parse(f.startedAt) >= copyMs;
+      fail(
+        f.source,
+        overdue ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR',
+        overdue
+          ? `copy ${f.name} of ${f.source} was still copying after ${policy.deadlines.copyMinutes} minutes: cancelled by deleting the target`
+          : `copy ${f.name} of ${f.source} disappeared before it finished (deleted outside the orchestrator?)`,
+      );
+      continue;
+    }
+    if (f.unconfirmed) {
+      if (!held || held.sourceArn !== f.source) {
+        fail(f.source, 'CONFLICT', `copy of ${f.source} not started: ${f.name} exists and is not this policy's copy of it`);
+        continue;
+      }
+      if (held.runId !== run.id) {
+        c.leftToOthers++;
+        if (c.listedLeft.length < MAX_LISTED) c.listedLeft.push({ ...line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region), reasons: [`run ${held.runId} is copying it`] });
+        continue;
+      }
+    }
+    const g = { ...f, unconfirmed: undefined };
+    if (phase === 'available') {
+      c.copied++;
+      if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push(line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region));
+      continue;
+    }
+    if (phase === 'failed') {
+      const note = await removeCopy(deps, f.name);
+      fail(f.source, 'INTERNAL_ERROR', `copy ${f.name} of ${f.source} ended ${s.Status}${note}`);
+      if (s.Status === 'copying') copying--;
+      continue;
+    }
+    // Still copying: cancel it at its deadline, or at the run's.
+    const overdue = now.getTime() - Date.parse(f.startedAt) >= copyMs;
+    if (overdue || opts.pastRunDeadline) {
+      try {
+        await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: f.name }));
+      } catch (err) {
+        const e = toOrchestratorError(err, `cancelling copy ${f.name} of ${f.source}`);
+        if (e.code !== 'NOT_FOUND') {
+          if (isTransient(e.code) && !opts.pastRunDeadline) {
+            c.inFlight.push(g);
+            continue;
+          }
+          fail(f.source, 'DEADLINE_EXCEEDED', `copy ${f.name} of ${f.source} is past its deadline and could not be cancelled: ${e.message}`);
+          continue;
+        }
+      }
+      copying--;
+      deps.logger.warn('overdue copy cancelled', { target: f.source, operation: 'DeleteDBClusterSnapshot', snapshot: f.name });
+      fail(
+        f.source,
+        'DEADLINE_EXCEEDED',
+        overdue
+          ? `copy ${f.name} of ${f.source} was still copying after ${policy.deadlines.copyMinutes} minutes: cancelled by deleting the target`
+          : `copy ${f.name} of ${f.source} was still copying at the run's deadline (${run.runDeadline}): cancelled by deleting the target`,
+      );
+      continue;
+    }
+    c.inFlight.push(g);
+  }
+
+  // 2. This policy's failed copies from earlier runs are removed (their runs reported them), so the source can be copied again.
+  if (!run.dryRun) {
+    for (const list of plan.held.values()) {
+      for (const h of list) {
+        if (copyPhase(h.status) === 'failed' && h.runId !== run.id) {
+          const note = await removeCopy(deps, h.id);
+          deps.logger.info('failed copy removed', { target: h.sourceArn ?? h.target, operation: 'DeleteDBClusterSnapshot', snapshot: h.id, note });
+        }
+      }
+    }
+  }
+
+  // 3. Walk the queue from the cursor: count what needs nothing, start what is wanted while copies are to spare.
+  const max = deps.config.policyFile.settings.maxCopiesInFlight;
+  const after = (e: QueueEntry) => before.cursor === undefined || e.key > before.cursor;
+  const queue = plan.queue.filter(after);
+  let cursor = before.cursor;
+  let stopped = false;
+  for (const e of queue) {
+    if (opts.pastRunDeadline) break;
+    if (deps.now().getTime() >= opts.budgetEndsAt) {
+      stopped = true;
+      break;
+    }
+    const s = e.source;
+    if (e.state === 'decline') {
+      c.declined++;
+      deps.logger.info('copy declined', { target: s.arn, operation: 'PlanCopies', reasons: e.reasons });
+    } else if (e.state === 'held') {
+      if (e.copy?.runId === run.id) {
+        // An earlier attempt of this step started it and died before reporting; it has finished since.
+        c.started++;
+        c.copied++;
+        if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push(line(s, run.accountId, run.region));
+      } else c.held++;
+    } else if (e.state === 'in-flight-other') {
+      c.leftToOthers++;
+      if (c.listedLeft.length < MAX_LISTED) c.listedLeft.push({ ...line(s, run.accountId, run.region), reasons: e.reasons });
+    } else if (e.state === 'in-flight-ours') {
+      // An earlier attempt of this step started it and died before reporting: carry on with it.
+      if (!c.inFlight.some((f) => f.name === s.name)) {
+        c.started++;
+        c.inFlight.push({ name: s.name, source: s.arn, target: s.target, sourceTime: s.time.toISOString(), startedAt: (e.copy?.startedAt ?? now).toISOString() });
+      }
+    } else if (run.dryRun) {
+      c.wouldCopy++;
+      const key = s.encrypted ? [`encrypted: copied with ${policy.copy.kmsKeyId ?? '(no key: set copy.kmsKeyId)'}`] : [];
+      if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push({ ...line(s, run.accountId, run.region), reasons: [...e.reasons, ...key] });
+    } else if (s.encrypted && !policy.copy.kmsKeyId) {
+      fail(s.arn, 'VALIDATION_ERROR', `shared snapshot ${s.arn} is encrypted: set copy.kmsKeyId in policy "${policy.name}" to a key of this account`);
+    } else if (plan.foreignNames.has(s.name)) {
+      fail(s.arn, 'CONFLICT', `copy of ${s.arn} not started: ${s.name} exists and is not this policy's copy`);
+    } else {
+      if (copying >= max) break;
+      const started = await startCopy(deps, run, policy, s);
+      if (started === 'retry') break;
+      if (started === 'started' || started === 'unconfirmed') {
+        copying++;
+        c.started += started === 'started' ? 1 : 0;
+        c.inFlight.push({
+          name: s.name,
+          source: s.arn,
+          target: s.target,
+          sourceTime: s.time.toISOString(),
+          startedAt: now.toISOString(),
+          ...(started === 'unconfirmed' ? { unconfirmed: true } : {}),
+        });
+      } else fail(s.arn, started.code, started.message);
+    }
+    cursor = e.key;
+  }
+  const unprocessed = plan.queue.filter((e) => cursor === undefined || e.key > cursor);
+  const remaining = unprocessed.filter((e) => e.state === 'copy');
+  if (opts.pastRunDeadline) {
+    for (const e of remaining) {
+      fail(e.source.arn, 'DEADLINE_EXCEEDED', `copy of ${e.source.arn} never started: the run reached its deadline (${run.runDeadline}) with it still queued`);
+    }
+    cursor = plan.queue.at(-1)?.key ?? cursor;
+  }
+  c.cursor = cursor;
+  c.queued = opts.pastRunDeadline ? 0 : remaining.length;
+  c.planned = c.started + c.queued + c.wouldCopy;
+  if (c.inFlight.length === 0 && (opts.pastRunDeadline || (!stopped && unprocessed.length === 0))) {
+    c.stage = 'tags';
+    c.doneAt = now.toISOString();
+  }
+  return { copies: c, failures };
+}
+
+/** Removes one of this policy's copies (failed or cancelled); the note says how it went. */
+async function removeCopy(deps: Deps, id: string): Promise<string> {
   try {
+    await deps.clients.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
+    return '; the failed target was removed so the next run copies the source again';
+  } catch (err) {
+    const e = toOrchestratorError(err);
+    return e.code === 'NOT_FOUND' ? '' : `; removing the failed target failed (${e.message}): the next run tries again`;
+  }
+}
+
+type StartResult = 'started' | 'unconfirmed' | 'retry' | Pick<Failure, 'code' | 'message'>;
+
+async function startCopy(deps: Deps, run: Run, policy: Policy, s: Source): Promise<StartResult> {
+  const copy = policy.copy;
+  if (!copy) return { code: 'VALIDATION_ERROR', message: 'no copy rules' };
+  const { tags, dropped } = copyTags(policy, run, s, deps.now());
+  if (dropped.length > 0) deps.logger.warn('source tags not copied', { target: s.arn, operation: 'CopyDBClusterSnapshot', dropped });
+  try {
+    // Tags are always given explicitly: with Tags, AWS ignores CopyTags, and a sharer's tags are not this account's to copy.
     await deps.clients.rds.send(
       new CopyDBClusterSnapshotCommand({
-        SourceDBClusterSnapshotIdentifier: w.sourceArn,
-        TargetDBClusterSnapshotIdentifier: w.targetName,
-        ...(w.encrypted ? { KmsKeyId: copy.kmsKeyId } : {}),
-        CopyTags: policy.tags.copySourceTags,
+        SourceDBClusterSnapshotIdentifier: s.arn,
+        TargetDBClusterSnapshotIdentifier: s.name,
+        ...(s.encrypted ? { KmsKeyId: copy.kmsKeyId } : {}),
         Tags: toTagList(tags),
       }),
     );
-    deps.logger.info('copy started', { target: w.sourceArn, operation: 'CopyDBClusterSnapshot', snapshot: w.targetName });
+    deps.logger.info('copy started', { target: s.arn, operation: 'CopyDBClusterSnapshot', snapshot: s.name });
     return 'started';
   } catch (err) {
-    const e = toOrchestratorError(err, `CopyDBClusterSnapshot ${w.sourceArn} -> ${w.targetName}`);
-    if (e.cause && (e.cause as Error).name === 'DBClusterSnapshotAlreadyExistsFault') {
-      // A retried attempt landed: fine if the existing copy is this policy's copy of the same source.
-      const mine = await describeOwned(deps, w.targetName).catch(() => undefined);
-      const mineTags = fromTagList(mine?.TagList);
-      if (mine && isOwnedBy(mineTags, policy.name) && mineTags[OWNERSHIP_KEYS.target] === w.target) return 'started';
-      addFailure(state, {
-        target: w.sourceArn,
-        code: 'CONFLICT',
-        message: `${w.targetName} exists and is not this policy's copy`,
-      });
-      return 'failed';
-    }
-    deps.logger.warn('copy not started', { target: w.sourceArn, operation: 'CopyDBClusterSnapshot', code: e.code, reason: e.message });
+    const e = toOrchestratorError(err, `CopyDBClusterSnapshot ${s.arn} -> ${s.name}`);
+    // Already there: an earlier attempt landed (answer lost), or another run started it. The next listing tells.
+    if ((e.cause as Error | undefined)?.name === 'DBClusterSnapshotAlreadyExistsFault') return 'unconfirmed';
+    deps.logger.warn('copy not started', { target: s.arn, operation: 'CopyDBClusterSnapshot', code: e.code, reason: e.message });
     if (isTransient(e.code)) return 'retry';
-    addFailure(state, { target: w.sourceArn, code: e.code, message: e.message });
-    return 'failed';
+    return { code: e.code, message: e.message.includes(s.arn) ? e.message : `${s.arn}: ${e.message}` };
   }
 }
 
-async function describeOwned(deps: Deps, id: string): Promise<DBClusterSnapshot | undefined> {
-  const res = await deps.clients.rds.send(
-    new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id, SnapshotType: 'manual' }),
-  );
-  return res.DBClusterSnapshots?.[0];
-}
-
-/** A copy that ended in another status failed: report it, and remove our failed target so the next run can retry. */
-async function removeFailedCopy(
-  deps: Deps,
-  run: Run,
-  policy: Policy,
-  existing: DBClusterSnapshot,
-  w: WantedCopy,
-  state: CopyState,
-): Promise<void> {
-  const id = existing.DBClusterSnapshotIdentifier ?? w.targetName;
-  let note = '';
-  if (!run.dryRun && isOwnedBy(fromTagList(existing.TagList), policy.name)) {
-    try {
-      await deps.clients.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
-      note = '; the failed target was removed so the next run retries';
-    } catch (err) {
-      note = `; removing the failed target failed: ${toOrchestratorError(err).message}`;
-    }
-  }
-  addFailure(state, {
-    target: w.sourceArn,
-    code: 'INTERNAL_ERROR',
-    message: `copy ${id} of ${w.sourceArn} ended ${existing.Status}${note}`,
-  });
-}
+export type { RetentionSettings };

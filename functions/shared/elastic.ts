@@ -1,176 +1,213 @@
 /**
- * Elastic cluster snapshots: resolve targets, start creates, check this run's snapshots.
+ * Elastic cluster snapshots: which clusters a policy covers, and one create that counts exactly once.
  */
-import { type ClusterSnapshotInList, CreateClusterSnapshotCommand } from '@aws-sdk/client-docdb-elastic';
+import {
+  type ClusterInList,
+  type ClusterSnapshotInList,
+  CreateClusterSnapshotCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-docdb-elastic';
 import { elasticTags, listClusters, listElasticSnapshots } from './aws.js';
 import type { Deps } from './clients.js';
-import { isTransient, toOrchestratorError } from './errors.js';
+import { type ErrorCode, isTransient, toOrchestratorError } from './errors.js';
 import { elasticSnapshotName, isElasticSnapshotNameOf, timeToken } from './naming.js';
 import type { Policy } from './policy.js';
-import { mapPool } from './pool.js';
-import { addFailure, type FailureLog, type Run } from './run.js';
-import { composeTags, ownershipTags, type TagMap } from './tags.js';
+import type { Failure, Run, SnapshotLine } from './run.js';
+import { composeTags, isOwnedBy, missingTags, OWNERSHIP_KEYS, ownershipTags, TAGGED_BY, type TagMap } from './tags.js';
 
 export interface ElasticTarget {
   arn: string;
   name: string;
-  tags: TagMap;
+  status: string;
 }
 
-type FailureSink = FailureLog;
-
-function selected(run: Run, arn: string): boolean {
-  const subset = run.targets?.filter((t) => t.includes(':docdb-elastic:'));
+/** The subset of elastic clusters a run was started for (all when the start named none). */
+export function inRunSubset(run: Run, arn: string): boolean {
   if (!run.targets) return true;
-  return (subset ?? []).includes(arn);
+  return run.targets.includes(arn);
 }
-
-/** Clusters the policy covers: explicit ARNs, plus tag-selector matches, minus exclusions, within the run's subset. */
-export async function resolveElasticTargets(
-  deps: Deps,
-  run: Run,
-  policy: Policy,
-  sink: FailureSink,
-): Promise<ElasticTarget[]> {
-  const spec = policy.elastic;
-  if (!spec) return [];
-  const clusters = await listClusters(deps.clients.elastic);
-  const byArn = new Map(clusters.map((c) => [c.clusterArn ?? '', c]));
-  const excluded = new Set(spec.exclude);
-  const selector = Object.entries(spec.selector);
-  const concurrency = deps.config.policyFile.settings.concurrency;
-
-  for (const arn of spec.clusterArns) {
-    if (!byArn.has(arn) && !excluded.has(arn) && selected(run, arn)) {
-      addFailure(sink, {
-        target: arn,
-        code: 'NOT_FOUND',
-        message: `elastic cluster ${arn} was not found in ${run.region}`,
-      });
-    }
-  }
-  const explicit = new Set(spec.clusterArns);
-  const candidates = clusters.filter(
-    (c) =>
-      c.clusterArn &&
-      !excluded.has(c.clusterArn) &&
-      selected(run, c.clusterArn) &&
-      (explicit.has(c.clusterArn) || selector.length > 0),
-  );
-  const needTags = selector.length > 0 || policy.tags.copySourceTags;
-  const tagged = await mapPool(candidates, concurrency, async (c) => {
-    const arn = c.clusterArn as string;
-    let tags: TagMap = {};
-    if (needTags) {
-      try {
-        tags = await elasticTags(deps.clients.elastic, arn);
-      } catch (err) {
-        const e = toOrchestratorError(err, `ListTagsForResource ${arn}`);
-        addFailure(sink, { target: arn, code: e.code, message: e.message });
-        return undefined;
-      }
-    }
-    const matches = explicit.has(arn) || selector.every(([k, v]) => tags[k] === v);
-    return matches ? { cluster: c, tags } : undefined;
-  });
-  const targets: ElasticTarget[] = [];
-  for (const t of tagged) {
-    if (!t) continue;
-    const arn = t.cluster.clusterArn as string;
-    if (t.cluster.status !== 'ACTIVE') {
-      addFailure(sink, {
-        target: arn,
-        code: 'CONFLICT',
-        message: `elastic cluster ${t.cluster.clusterName} (${arn}) is ${t.cluster.status}, not ACTIVE: no snapshot taken`,
-      });
-      continue;
-    }
-    targets.push({ arn, name: t.cluster.clusterName ?? arn, tags: t.tags });
-  }
-  return targets;
-}
-
-export function snapshotTagsFor(
-  run: Run,
-  policy: Policy,
-  target: ElasticTarget,
-  now: Date,
-): { tags: TagMap; dropped: string[] } {
-  return composeTags('docdb-elastic', {
-    ownership: ownershipTags({ policy: policy.name, target: target.arn, runId: run.id, createdAt: now }),
-    static: policy.tags.static,
-    source: policy.tags.copySourceTags ? target.tags : undefined,
-  });
-}
-
-export type CreateResult = 'created' | 'adopted' | 'retry' | 'failed';
 
 /**
- * Starts one create. Idempotent: an existing snapshot of the same name for the same cluster is adopted.
- * Throttling, 5xx and a busy cluster (409) are left for a later check; quota and permission errors fail the target.
+ * What the product does with a cluster in each status of the model's `Status` enum:
+ * snapshot it (ACTIVE), wait for it (a change in progress: retried at each check until the create
+ * deadline), skip it with a reason (being deleted), or report CONFLICT (stopped, or broken until someone acts).
+ */
+export type ClusterRule = 'snapshot' | 'wait' | 'skip' | 'conflict';
+const WAIT_STATUSES = new Set(['CREATING', 'UPDATING', 'MODIFYING', 'MERGING', 'SPLITTING', 'COPYING', 'STARTING', 'MAINTENANCE']);
+export function clusterRule(status: string | undefined): ClusterRule {
+  if (status === 'ACTIVE') return 'snapshot';
+  if (status === 'DELETING') return 'skip';
+  if (status && WAIT_STATUSES.has(status)) return 'wait';
+  return 'conflict';
+}
+
+export interface Candidates {
+  /** Clusters of the account the policy may cover, sorted by ARN (selector matches still need tags). */
+  clusters: ClusterInList[];
+  /** Explicit clusterArns that the account does not hold. */
+  missing: string[];
+}
+
+/** The account's clusters the policy may cover: explicit ARNs, or any (the selector decides), minus exclusions, within the run's subset. */
+export async function candidateClusters(deps: Deps, run: Run, policy: Policy): Promise<Candidates> {
+  const spec = policy.elastic;
+  if (!spec) return { clusters: [], missing: [] };
+  const all = await listClusters(deps.clients.elastic);
+  const byArn = new Set(all.map((c) => c.clusterArn));
+  const excluded = new Set(spec.exclude);
+  const explicit = new Set(spec.clusterArns);
+  const bySelector = Object.keys(spec.selector).length > 0;
+  const clusters = all
+    .filter((c) => c.clusterArn && !excluded.has(c.clusterArn) && inRunSubset(run, c.clusterArn))
+    .filter((c) => explicit.has(c.clusterArn as string) || bySelector)
+    .sort((a, b) => (a.clusterArn as string).localeCompare(b.clusterArn as string));
+  const missing = spec.clusterArns.filter((a) => !byArn.has(a) && !excluded.has(a) && inRunSubset(run, a));
+  return { clusters, missing };
+}
+
+/** True when the cluster is a target: listed explicitly, or carrying every selector tag. */
+export function matchesPolicy(policy: Policy, arn: string, tags: TagMap): boolean {
+  const spec = policy.elastic;
+  if (!spec) return false;
+  if (spec.clusterArns.includes(arn)) return true;
+  const selector = Object.entries(spec.selector);
+  return selector.length > 0 && selector.every(([k, v]) => tags[k] === v);
+}
+
+export const needsClusterTags = (policy: Policy) =>
+  Object.keys(policy.elastic?.selector ?? {}).length > 0 || policy.tags.copySourceTags;
+
+export function slotSnapshotName(run: Run, policy: Policy, target: { arn: string; name: string }): string {
+  return elasticSnapshotName(policy.name, target.arn, target.name, new Date(run.slot));
+}
+
+export type CreateOutcome =
+  | { result: 'created'; line: SnapshotLine }
+  | { result: 'adopted'; tagged: boolean }
+  | { result: 'retry'; reason: string }
+  | { result: 'failed'; failure: Failure };
+
+/**
+ * Starts this slot's snapshot of one cluster. Counted exactly once however the call went: a name that
+ * exists already is looked up and its `run-id` tag says who made it (this run, after a lost answer or a
+ * crashed attempt: created; an earlier execution of the slot: adopted, its missing static tags added;
+ * someone else: CONFLICT for the cluster). Busy clusters and transient errors are tried again later.
  */
 export async function createOne(
   deps: Deps,
   run: Run,
   policy: Policy,
   target: ElasticTarget,
-  sink: FailureSink & { adoptedArns: string[] },
-): Promise<CreateResult> {
-  const name = elasticSnapshotName(policy.name, target.arn, target.name, new Date(run.slot));
-  const { tags, dropped } = snapshotTagsFor(run, policy, target, deps.now());
+  clusterTags: TagMap,
+): Promise<{ outcome: CreateOutcome; warnings: Failure[] }> {
+  const name = slotSnapshotName(run, policy, target);
+  const now = deps.now();
+  const { tags, dropped } = composeTags('docdb-elastic', {
+    ownership: ownershipTags({ policy: policy.name, target: target.arn, runId: run.id, createdAt: now }),
+    static: policy.tags.static,
+    source: policy.tags.copySourceTags ? clusterTags : undefined,
+  });
   if (dropped.length > 0) {
     deps.logger.warn('source tags not copied', { target: target.arn, operation: 'CreateClusterSnapshot', dropped, reason: 'invalid for docdb-elastic, reserved, or over the 50-tag limit' });
   }
+  const warnings: Failure[] = [];
   const missingRequired = policy.tags.required.filter((k) => !(k in tags));
   if (missingRequired.length > 0) {
-    addFailure(sink, {
+    warnings.push({
       target: target.arn,
       code: 'VALIDATION_ERROR',
-      message: `snapshot ${name} lacks required tag keys ${missingRequired.join(', ')}: cluster ${target.name} (${target.arn}) does not carry them`,
+      message: `cluster ${target.name} (${target.arn}): its snapshot ${name} lacks required tag keys ${missingRequired.join(', ')} (the cluster does not carry them)`,
     });
   }
+  const line = (arn: string, time: Date): SnapshotLine => ({ arn, name, of: target.name, time: time.toISOString() });
   try {
-    await deps.clients.elastic.send(
-      new CreateClusterSnapshotCommand({ clusterArn: target.arn, snapshotName: name, tags }),
-    );
+    const res = await deps.clients.elastic.send(new CreateClusterSnapshotCommand({ clusterArn: target.arn, snapshotName: name, tags }));
     deps.logger.info('snapshot create started', { target: target.arn, operation: 'CreateClusterSnapshot', snapshot: name });
-    return 'created';
+    return { outcome: { result: 'created', line: line(res.snapshot?.snapshotArn ?? name, now) }, warnings };
   } catch (err) {
-    const e = toOrchestratorError(err, `CreateClusterSnapshot ${name} of ${target.arn}`);
+    const e = toOrchestratorError(err, `cluster ${target.name} (${target.arn}): CreateClusterSnapshot ${name}`);
     if (e.code === 'CONFLICT' || e.code === 'VALIDATION_ERROR') {
-      // A snapshot of that name may exist already (a retried attempt landed): adopt it when it is this cluster's.
-      const existing = await findByName(deps, target.arn, name).catch(() => undefined);
-      if (existing) {
-        if (existing.snapshotArn) sink.adoptedArns.push(existing.snapshotArn);
-        return 'adopted';
+      let existing: ClusterSnapshotInList | undefined;
+      let existingTags: TagMap | undefined;
+      try {
+        existing = (await listElasticSnapshots(deps.clients.elastic, target.arn)).find((s) => s.snapshotName?.toLowerCase() === name);
+        if (existing?.snapshotArn) existingTags = await elasticTags(deps.clients.elastic, existing.snapshotArn);
+      } catch (lookupErr) {
+        const le = toOrchestratorError(lookupErr);
+        if (isTransient(le.code)) return { outcome: { result: 'retry', reason: le.message }, warnings };
+        return { outcome: { result: 'failed', failure: { target: target.arn, code: le.code, message: `cluster ${target.name} (${target.arn}): looking up snapshot ${name} failed: ${le.message}` } }, warnings };
       }
+      if (existing?.snapshotArn && existingTags) {
+        return { outcome: await adoptOrClaim(deps, run, policy, target, existing, existingTags, line), warnings };
+      }
+      if (e.code === 'CONFLICT') return { outcome: { result: 'retry', reason: `cluster busy: ${e.message}` }, warnings };
     }
-    const retry = e.code === 'CONFLICT' || isTransient(e.code);
-    deps.logger.warn(retry ? 'snapshot create deferred' : 'snapshot create failed', {
-      target: target.arn,
-      operation: 'CreateClusterSnapshot',
-      code: e.code,
-      reason: e.message,
-    });
-    if (retry) return 'retry';
-    addFailure(sink, { target: target.arn, code: e.code, message: e.message });
-    return 'failed';
+    deps.logger.warn(isTransient(e.code) ? 'snapshot create deferred' : 'snapshot create failed', { target: target.arn, operation: 'CreateClusterSnapshot', code: e.code, reason: e.message });
+    if (isTransient(e.code)) return { outcome: { result: 'retry', reason: e.message }, warnings };
+    return { outcome: { result: 'failed', failure: { target: target.arn, code: e.code, message: e.message } }, warnings };
   }
 }
 
-async function findByName(deps: Deps, clusterArn: string, name: string): Promise<ClusterSnapshotInList | undefined> {
-  const list = await listElasticSnapshots(deps.clients.elastic, clusterArn);
-  return list.find((s) => s.snapshotName === name && s.clusterArn === clusterArn);
+async function adoptOrClaim(
+  deps: Deps,
+  run: Run,
+  policy: Policy,
+  target: ElasticTarget,
+  existing: ClusterSnapshotInList,
+  tags: TagMap,
+  line: (arn: string, time: Date) => SnapshotLine,
+): Promise<CreateOutcome> {
+  const arn = existing.snapshotArn as string;
+  if (!isOwnedBy(tags, policy.name) || tags[OWNERSHIP_KEYS.target] !== target.arn) {
+    return {
+      result: 'failed',
+      failure: {
+        target: target.arn,
+        code: 'CONFLICT',
+        message: `cluster ${target.name} (${target.arn}): no snapshot taken: snapshot ${existing.snapshotName} (${arn}) has this slot's name but is not this policy's`,
+      },
+    };
+  }
+  if (tags[OWNERSHIP_KEYS.runId] === run.id) {
+    // This run made it: the answer was lost, or an earlier attempt of this step did it before dying.
+    return { result: 'created', line: line(arn, new Date(existing.snapshotCreationTime ?? deps.now())) };
+  }
+  const missing = missingTags(tags, policy.tags.static);
+  if (Object.keys(missing).length === 0 || run.dryRun) return { result: 'adopted', tagged: tags[TAGGED_BY] === run.id };
+  try {
+    await deps.clients.elastic.send(new TagResourceCommand({ resourceArn: arn, tags: { ...missing, [TAGGED_BY]: run.id } }));
+    return { result: 'adopted', tagged: true };
+  } catch (err) {
+    const e = toOrchestratorError(err, `tagging ${arn} of ${target.arn}`);
+    if (isTransient(e.code)) return { result: 'retry', reason: e.message };
+    return { result: 'failed', failure: { target: target.arn, code: e.code, message: `cluster ${target.name} (${target.arn}): adopted snapshot ${arn}, but adding its tags failed: ${e.message}` } };
+  }
 }
 
 /** This run's elastic snapshots in a listing: the slot's name for a cluster, bound to the policy by its hash. */
-export function runSnapshots(all: readonly ClusterSnapshotInList[], run: Run, policy: Policy): ClusterSnapshotInList[] {
+export function slotSnapshots(all: readonly ClusterSnapshotInList[], run: Run, policy: Policy): ClusterSnapshotInList[] {
   const tail = `-${timeToken(new Date(run.slot))}`;
   return all.filter(
     (s) =>
       s.snapshotName?.endsWith(tail) &&
       s.clusterArn &&
       isElasticSnapshotNameOf(s.snapshotName, policy.name, s.clusterArn) &&
-      selected(run, s.clusterArn),
+      inRunSubset(run, s.clusterArn),
   );
 }
+
+/** How a snapshot's status reads for the product: done, still going, being deleted, or ended badly. */
+export function elasticSnapshotPhase(status: string | undefined): 'available' | 'in-flight' | 'deleting' | 'failed' {
+  if (status === 'ACTIVE') return 'available';
+  if (status === 'CREATING' || status === 'COPYING' || status === 'UPDATING') return 'in-flight';
+  if (status === 'DELETING') return 'deleting';
+  return 'failed';
+}
+
+export const CLUSTER_RULE_MESSAGES: Record<Exclude<ClusterRule, 'snapshot'>, (s: string) => string> = {
+  wait: (s) => `is ${s}: the snapshot waits for it`,
+  skip: (s) => `is ${s}: skipped`,
+  conflict: (s) => (s === 'STOPPED' || s === 'STOPPING' ? `is ${s}: no snapshot taken (a stopped cluster cannot be snapshotted: start it, or exclude it from the policy)` : `is ${s}: no snapshot taken (the cluster needs attention)`),
+};
+
+export type { ErrorCode };

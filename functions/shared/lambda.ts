@@ -10,6 +10,11 @@ import type { Run } from './run.js';
 
 export type DepsSource = Deps | (() => Promise<Deps>);
 
+/** An invocation stops starting new work after this long (the target: none over 300 s of its 900). */
+export const WORK_BUDGET_MS = 240_000;
+/** ...and always this long before the function's own timeout. */
+export const TIMEOUT_MARGIN_MS = 60_000;
+
 export async function resolveDeps(src: DepsSource): Promise<Deps> {
   return typeof src === 'function' ? src() : src;
 }
@@ -41,8 +46,10 @@ export function makeHandler<E, R>(
     const logger = d.logger.createChild();
     logger.appendKeys({ runId: run?.id ?? '-', policy: run?.policy ?? '-' });
     if (context?.functionName) logger.addContext(context);
+    const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : WORK_BUDGET_MS + TIMEOUT_MARGIN_MS;
+    const endsAt = d.now().getTime() + Math.max(0, Math.min(WORK_BUDGET_MS, remaining - TIMEOUT_MARGIN_MS));
     try {
-      return await core(event, { ...d, logger }, context);
+      return await core(event, { ...d, logger, budgetEndsAt: () => endsAt }, context);
     } catch (err) {
       // Whatever escapes a core leaves with a stable name the state machine's Retry/Catch match on.
       const e = toOrchestratorError(err);

@@ -5,9 +5,11 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { type CalendarDuration, parseDuration } from './duration.js';
+import { parseSchedule } from './schedule.js';
 import { ValidationError } from './errors.js';
+import type { RetentionSettings } from './decide.js';
 import { isEmptyRules, type RetentionRules } from './retention.js';
-import { MAX_TAGS_PER_RESOURCE, OWNERSHIP_KEYS, TAG_PREFIX, tagProblem } from './tags.js';
+import { MAX_TAGS_PER_RESOURCE, OWNERSHIP_KEYS, RESERVED_TAGS_ON_COPY, TAG_PREFIX, tagProblem } from './tags.js';
 
 export const ENGINES = ['docdb', 'aurora-mysql', 'aurora-postgresql'] as const;
 export const ELASTIC_CLUSTER_ARN_RE = /^arn:aws[a-z-]*:docdb-elastic:([a-z0-9-]+):(\d{12}):cluster\/[A-Za-z0-9-]+$/;
@@ -15,12 +17,13 @@ const KMS_KEY_RE =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/;
 const POLICY_NAME_RE = /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/;
 
-const cronOrRate = z
-  .string()
-  .refine(
-    (s) => /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(s) || /^cron\(\S+( \S+){5}\)$/.test(s),
-    'must be rate(<n> minute(s)|hour(s)|day(s)) or cron(<6 fields>)',
-  );
+const cronOrRate = z.string().superRefine((s, ctx) => {
+  try {
+    parseSchedule(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 const timeZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -31,10 +34,14 @@ const timeZone = z.string().refine((tz) => {
 }, 'must be an IANA time zone such as Europe/Berlin or UTC');
 
 const count = z.number().int('must be an integer').min(-1, 'must be -1 (unlimited) or more');
+/** Durations stop at 100 years: no rule can then reach outside the dates JavaScript can hold. */
+const MAX_DURATION_DAYS = 100 * 366;
+const approxDays = (d: CalendarDuration) => d.years * 366 + d.months * 31 + d.days + d.hours / 24;
 const duration = z
   .string()
   .refine((s) => parseDuration(s) !== undefined, 'must be a duration like 14d, 3m, 1y2m3d4h (y, m=months, d, h)')
-  .transform((s) => parseDuration(s) as CalendarDuration);
+  .transform((s) => parseDuration(s) as CalendarDuration)
+  .refine((d) => approxDays(d) <= MAX_DURATION_DAYS, 'must be at most 100 years (100y)');
 
 const tagMap = z.record(z.string(), z.string());
 
@@ -146,12 +153,13 @@ const policySchema = z
       ctx.addIssue({ code: 'custom', path: ['elastic'], message: 'give clusterArns, a tag selector or both' });
     }
     tagMapProblems(p.tags.static, ctx, ['tags', 'static']);
-    const fixed = Object.keys(OWNERSHIP_KEYS).length + Object.keys(p.tags.static).length;
+    const reserved = p.copy ? RESERVED_TAGS_ON_COPY : Object.keys(OWNERSHIP_KEYS).length + 1;
+    const fixed = reserved + Object.keys(p.tags.static).length;
     if (fixed > MAX_TAGS_PER_RESOURCE) {
       ctx.addIssue({
         code: 'custom',
         path: ['tags', 'static'],
-        message: `ownership and static tags come to ${fixed}, over the ${MAX_TAGS_PER_RESOURCE}-tag limit`,
+        message: `the orchestrator's ${reserved} tags and the static tags come to ${fixed}, over the ${MAX_TAGS_PER_RESOURCE}-tag limit`,
       });
     }
     for (const key of p.tags.required) {
@@ -192,9 +200,21 @@ const fileSchema = z
   })
   .superRefine((f, ctx) => {
     const seen = new Set<string>();
+    const prefixes = new Map<string, string>();
     f.policies.forEach((p, i) => {
       if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['policies', i, 'name'], message: 'duplicate name' });
       seen.add(p.name);
+      if (!p.copy) return;
+      // Copies are named <prefix>-<cluster>-<time>-<hash>: two policies with one prefix would claim each other's copies.
+      const prefix = copyPrefix(p).toLowerCase();
+      const other = prefixes.get(prefix);
+      if (other) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', i, 'copy', 'targetPrefix'],
+          message: `copies would be named like policy "${other}"'s (prefix "${prefix}"): set a different copy.targetPrefix`,
+        });
+      } else prefixes.set(prefix, p.name);
     });
   });
 
@@ -236,6 +256,11 @@ export function parsePolicyYaml(text: string): PolicyFile {
   return parsePolicyFile(raw);
 }
 
+/** The prefix of a policy's copy names: `copy.targetPrefix`, else the first 11 characters of the policy name plus `-copy`. */
+export function copyPrefix(p: { name: string; copy?: { targetPrefix?: string } }): string {
+  return p.copy?.targetPrefix ?? `${p.name.slice(0, 11)}-copy`;
+}
+
 export function findPolicy(file: PolicyFile, name: string): Policy | undefined {
   return file.policies.find((p) => p.name === name);
 }
@@ -244,4 +269,10 @@ export function findPolicy(file: PolicyFile, name: string): Policy | undefined {
 export function retentionRules(r: Retention): RetentionRules {
   const { minKeep: _minKeep, ...rules } = r;
   return rules;
+}
+
+/** The policy's retention for a run, or undefined when it has none or the run skips retention. */
+export function retentionSettings(policy: Policy, run: { skip: readonly string[] }): RetentionSettings | undefined {
+  if (!policy.retention || run.skip.includes('retention')) return undefined;
+  return { rules: retentionRules(policy.retention), minKeep: policy.retention.minKeep };
 }

@@ -4,14 +4,28 @@ export async function mapPool<T, R>(
   limit: number,
   fn: (item: T, i: number) => Promise<R>,
 ): Promise<R[]> {
-  const out = new Array<R>(items.length);
+  const { results } = await mapPoolUntil(items, limit, fn, () => false);
+  return results as R[];
+}
+
+/**
+ * Like mapPool, but stops starting new items once `stop()` is true (a time budget, a full retry list).
+ * Items are started in order, so the ones done are exactly a prefix: `done` items, `results[0..done)`.
+ */
+export async function mapPoolUntil<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+  stop: () => boolean,
+): Promise<{ results: R[]; done: number }> {
+  const results: R[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !stop()) {
       const i = next++;
-      out[i] = await fn(items[i] as T, i);
+      results[i] = await fn(items[i] as T, i);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return { results, done: next };
 }

@@ -27,10 +27,13 @@ export interface RetentionSnapshot {
   tags: readonly string[];
 }
 
-export interface Decision<S extends RetentionSnapshot = RetentionSnapshot> {
+export interface ResticDecision<S extends RetentionSnapshot = RetentionSnapshot> {
   snapshot: S;
   keep: boolean;
+  /** The rules that keep it, e.g. `daily 2026-11-20`, `within 14d`. */
   reasons: string[];
+  /** For each configured rule that does not keep it, why not, e.g. `daily 2026-11-20: a newer snapshot holds it`. */
+  missed: string[];
 }
 
 type Bucker = (t: Date, nr: number) => string;
@@ -113,7 +116,7 @@ export function applyRestic<S extends RetentionSnapshot>(
   snapshots: readonly S[],
   rules: RetentionRules,
   now: Date,
-): Decision<S>[] {
+): ResticDecision<S>[] {
   const list = snapshots
     .map((s, i) => ({ s, i }))
     .sort((a, b) => b.s.time.getTime() - a.s.time.getTime() || a.i - b.i)
@@ -121,6 +124,7 @@ export function applyRestic<S extends RetentionSnapshot>(
   const latest = referenceTime(list, now);
   const counted = COUNTED.map(([name, key]) => ({
     name,
+    total: (rules[key] as number | undefined) ?? 0,
     count: (rules[key] as number | undefined) ?? 0,
     last: undefined as string | undefined,
   }));
@@ -135,67 +139,47 @@ export function applyRestic<S extends RetentionSnapshot>(
       ? { d: rules.keepWithin, cutoff: subtractDuration(latest, rules.keepWithin) }
       : undefined;
 
+  const day = (t: Date) => t.toISOString().slice(0, 16).replace('T', ' ');
   return list.map((cur, nr) => {
     const reasons: string[] = [];
+    const missed: string[] = [];
     const oldest = nr === list.length - 1;
     if (rules.keepTags && rules.keepTags.length > 0) {
       const match = rules.keepTags.find((l) => hasTags(cur.tags, l));
       if (match) reasons.push(`tags ${match.join(',') || '(none)'}`);
+      else missed.push(`tags: carries none of ${rules.keepTags.map((l) => l.join('+') || '(no tags)').join(' | ')}`);
     }
-    if (withinAll && cur.time.getTime() > withinAll.cutoff.getTime()) {
-      reasons.push(`within ${formatDuration(withinAll.d)}`);
+    if (withinAll) {
+      if (cur.time.getTime() > withinAll.cutoff.getTime()) reasons.push(`within ${formatDuration(withinAll.d)}`);
+      else missed.push(`within ${formatDuration(withinAll.d)}: older than ${day(withinAll.cutoff)}`);
     }
     for (const b of counted) {
-      if (b.count === 0) continue;
+      if (b.count === 0) {
+        if (b.total !== 0) missed.push(b.name === 'last' ? `last: the ${b.total} newest are kept` : `${b.name}: all ${b.total} kept by newer snapshots`);
+        continue;
+      }
       const val = BUCKERS[b.name](cur.time, nr);
       if (val !== b.last || oldest) {
         reasons.push(b.name === 'last' ? `last ${val}` : `${b.name} ${val}${val === b.last ? ' (oldest)' : ''}`);
         b.last = val;
         if (b.count > 0) b.count--;
+      } else {
+        missed.push(`${b.name} ${val}: a newer snapshot holds it`);
       }
     }
     for (const b of within) {
-      if (cur.time.getTime() <= b.cutoff.getTime()) continue;
+      if (cur.time.getTime() <= b.cutoff.getTime()) {
+        missed.push(`within-${b.name} ${formatDuration(b.d)}: older than ${day(b.cutoff)}`);
+        continue;
+      }
       const val = BUCKERS[b.name](cur.time, nr);
       if (val !== b.last || oldest) {
         reasons.push(`within-${b.name} ${formatDuration(b.d)} ${val}`);
         b.last = val;
+      } else {
+        missed.push(`within-${b.name} ${val}: a newer snapshot holds it`);
       }
     }
-    return { snapshot: cur, keep: reasons.length > 0, reasons };
+    return { snapshot: cur, keep: reasons.length > 0, reasons, missed };
   });
-}
-
-export interface FloorOptions {
-  /** Never leave fewer than this many snapshots (default 1). */
-  minKeep: number;
-}
-
-/**
- * restic's rules, then the orchestrator's floor: the newest snapshot is always kept, and at least
- * `minKeep` snapshots are kept (newest first). Input must hold only available snapshots.
- */
-export function decideRetention<S extends RetentionSnapshot>(
-  snapshots: readonly S[],
-  rules: RetentionRules,
-  now: Date,
-  floor: FloorOptions,
-): Decision<S>[] {
-  const decisions = applyRestic(snapshots, rules, now);
-  const first = decisions[0];
-  if (first && !first.keep) {
-    first.keep = true;
-    first.reasons.push('floor: newest available');
-  }
-  let kept = decisions.filter((d) => d.keep).length;
-  for (const d of decisions) {
-    if (kept >= floor.minKeep) break;
-    if (!d.keep) {
-      d.keep = true;
-      d.reasons.push(`floor: minKeep ${floor.minKeep}`);
-      kept++;
-    }
-  }
-  for (const d of decisions) if (!d.keep) d.reasons.push('no rule keeps it');
-  return decisions;
 }

@@ -1,15 +1,17 @@
 /**
  * The run: what travels between the states. Kept small on purpose: per-target detail stays in AWS
- * (deterministic names and ownership tags), so the payload does not grow with the fleet.
+ * (deterministic names and tags); the payload holds counters, cursors, at most a few bounded lists, and
+ * the deletions decided but not yet done (written ahead, so a retried step counts each deletion once).
+ * Every step returns a new state and never changes its input.
  */
 import { z } from 'zod';
-import { type ErrorCode, isTransient, OrchestratorError } from './errors.js';
-import { shortHash } from './naming.js';
+import type { ErrorCode } from './errors.js';
 
 export const SKIPPABLE = ['create', 'copy', 'retention'] as const;
 export type Skippable = (typeof SKIPPABLE)[number];
 
 export interface Run {
+  /** The execution name: unique per execution, set on everything the run makes (`run-id` tag). */
   id: string;
   policy: string;
   /** The scheduled slot (minute precision): names derive from it, so a re-run of a slot is idempotent. */
@@ -21,108 +23,188 @@ export interface Run {
   targets?: string[];
   accountId: string;
   region: string;
+  /** Creates still running then are reported DEADLINE_EXCEEDED. */
   createDeadline: string;
+  /** The check loop ends here at the latest, leaving the state machine's margin for tags, retention and the report. */
+  runDeadline: string;
 }
 
 export interface Failure {
+  /** The cluster ARN (elastic) or the source snapshot ARN (copies); the message names it too. */
   target: string;
   code: ErrorCode;
   message: string;
 }
 
-/** Most failures kept in the payload; the count is always exact. */
+/** Most failures kept in the payload; the count and the count per code are always exact. */
 export const MAX_FAILURES_KEPT = 50;
 
-export interface Progress {
-  /** Snapshots created by this run (CreateClusterSnapshot succeeded). */
-  created: number;
-  /** Snapshots of this slot that already existed (an earlier attempt made them). */
-  adopted: number;
-  /** Elastic snapshots of this run still creating. */
-  pendingCreates: number;
-  /** Copies started by this run. */
-  copiesStarted: number;
-  /** Copies of this run that are available. */
-  copied: number;
-  /** Copies of this run still copying, plus copies waiting for a free slot. */
-  pendingCopies: number;
-  /** Elastic creates to try again (transient failure), as [clusterArn, clusterName]. */
-  retryCreates: [string, string][];
-  /** Short hashes of the targets that failed in this run: not tried or reported again, exact beyond the kept failures. */
-  failedKeys: string[];
-  /** Elastic snapshots adopted from an earlier attempt: their tags get checked. */
-  adoptedArns: string[];
-  /** Operations the plan held (creates + copies), for progress display. */
-  planned: number;
-  skipped: number;
-  /** Dry run: what a real run would start. */
-  wouldCreate: number;
-  wouldCopy: number;
-  failures: Failure[];
-  failureCount: number;
-  failuresByCode: Partial<Record<ErrorCode, number>>;
-  iteration: number;
-  waitSeconds: number;
-  /** True while anything is creating, copying or queued. */
-  pending: boolean;
-}
-
-export interface StepOutcome extends FailureLog {
-  count: number;
-}
-
-export interface RetentionOutcome extends StepOutcome {
-  kept: number;
-  /** The deletions with their reasons (the first 20; every deletion is logged with its reasons). */
-  deleted: { snapshot: string; target: string; reasons: string[] }[];
-  wouldDelete: number;
-  /** Age in hours of the newest available owned snapshot, worst target; absent when there is none. */
-  recoveryPointAgeHours?: number;
-}
-
-/** Failures as every step records them: the first 50 in full, the count and the count per code exact. */
 export interface FailureLog {
   failures: Failure[];
   failureCount: number;
   failuresByCode: Partial<Record<ErrorCode, number>>;
-  /** Kept by the long-running steps (Plan And Start, Check Operations) to act on each target once. */
-  failedKeys?: string[];
 }
 
 export const emptyFailureLog = (): FailureLog => ({ failures: [], failureCount: 0, failuresByCode: {} });
 
-export function addFailure(p: FailureLog, f: Failure): void {
-  p.failureCount++;
-  p.failuresByCode[f.code] = (p.failuresByCode[f.code] ?? 0) + 1;
-  if (p.failures.length < MAX_FAILURES_KEPT) p.failures.push(f);
-  const key = shortHash(f.target);
-  if (p.failedKeys && !p.failedKeys.includes(key)) p.failedKeys.push(key);
+export function withFailures(log: FailureLog, added: readonly Failure[]): FailureLog {
+  if (added.length === 0) return log;
+  const byCode = { ...log.failuresByCode };
+  for (const f of added) byCode[f.code] = (byCode[f.code] ?? 0) + 1;
+  return {
+    failures: [...log.failures, ...added].slice(0, MAX_FAILURES_KEPT),
+    failureCount: log.failureCount + added.length,
+    failuresByCode: byCode,
+  };
 }
 
-/**
- * Per-item errors of a step that can simply run again (tags, retention): transient ones are held back and
- * fail the step once the other items are done, so the state machine retries it with backoff; the rest
- * are the item's failure.
- */
-export class ItemErrors {
-  private readonly transient: OrchestratorError[] = [];
-  constructor(private readonly log: FailureLog) {}
-
-  record(target: string, e: OrchestratorError): void {
-    if (isTransient(e.code)) this.transient.push(e);
-    else addFailure(this.log, { target, code: e.code, message: e.message });
-  }
-
-  /** Throws (stable name: ThrottlingError or InternalError) when any item failed transiently. */
-  throwIfTransient(): void {
-    const first = this.transient[0];
-    if (first) throw new OrchestratorError(first.code, `${this.transient.length} items failed transiently, first: ${first.message}`);
-  }
+/** A snapshot as the reports show it: name, what it belongs to, the time it holds, why. */
+export interface SnapshotLine {
+  /** Elastic snapshot ARN or RDS snapshot ARN. */
+  arn: string;
+  name: string;
+  /** Cluster name (elastic) or `<owner account>:<source cluster>` (copies). */
+  of: string;
+  /** The point in time it holds (ISO). */
+  time: string;
+  reasons?: string[];
 }
 
-/** True when the target already failed in this run. */
-export function hasFailed(p: FailureLog, target: string): boolean {
-  return p.failedKeys ? p.failedKeys.includes(shortHash(target)) : p.failures.some((f) => f.target === target);
+/** Creates kept to try again at most (busy or throttled clusters); past it, new creates wait for the next check. */
+export const MAX_RETRY = 100;
+
+/** Entries of each list kept in the state; the counts are exact, the rest is in the logs. */
+export const MAX_LISTED = 20;
+
+/** A deletion decided and written ahead: the next invocation carries it out. */
+export interface PlannedDeletion extends SnapshotLine {
+  kind: 'elastic' | 'copy';
+  /** Elastic ARN or RDS identifier: what the delete call takes. */
+  id: string;
+  target: string;
+}
+
+export type PartName = 'elastic' | 'copies';
+
+/** Freshness of a part's current targets: the stalest target decides. */
+export interface Freshness {
+  targets: number;
+  /** Targets with no recovery point at all (they count from their first scheduled run). */
+  withoutRecoveryPoint: number;
+  /** The stalest target's newest recovery point (or its first scheduled run), ISO. */
+  stalest?: string;
+  stalestTarget?: string;
+}
+
+export interface RetentionProgress {
+  /** Deletions decided by the last invocation, done by the next (at most a chunk). */
+  plan: PlannedDeletion[];
+  /** The value of `interrupted` when the plan was written: a higher one means it may have run before. */
+  planIssuedAt: number;
+  /** Targets up to here (in sorted order) are decided. */
+  cursor?: string;
+  /** True once every target is decided and every decided deletion carried out. */
+  done: boolean;
+  /** Rounds that met transient errors in a row (backoff, bounded). */
+  retries: number;
+  deleted: number;
+  kept: number;
+  wouldDelete: number;
+  /** The first deleted (or, in a dry run, to be deleted) snapshots with their reasons. */
+  listed: SnapshotLine[];
+  freshness: Freshness;
+}
+
+export const emptyRetention = (): RetentionProgress => ({
+  plan: [],
+  planIssuedAt: 0,
+  done: false,
+  retries: 0,
+  deleted: 0,
+  kept: 0,
+  wouldDelete: 0,
+  listed: [],
+  freshness: { targets: 0, withoutRecoveryPoint: 0 },
+});
+
+export type PartStage = 'off' | 'active' | 'tags' | 'retention' | 'done';
+
+export interface ElasticProgress {
+  stage: PartStage;
+  /** Creates: clusters (sorted by ARN) up to this one were tried; '' before the first round; absent once all were. */
+  cursor?: string;
+  /** Clusters whose create must be tried again (busy or throttled) as [ARN, name], retried at each check until the deadline. */
+  retry: [string, string][];
+  /** Targets tried so far. */
+  targets: number;
+  created: number;
+  adopted: number;
+  /** This run's snapshots still creating at the last check. */
+  pending: number;
+  wouldCreate: number;
+  listedCreated: SnapshotLine[];
+  /** When the part finished creating (its freshness follows within one poll interval). */
+  doneAt?: string;
+  reportedAt?: string;
+}
+
+export interface InFlightCopy {
+  /** Copy identifier (lower case). */
+  name: string;
+  source: string;
+  /** `<owner account>:<source cluster>`. */
+  target: string;
+  sourceTime: string;
+  startedAt: string;
+  /** Started, but the answer was lost: the next listing tells whose it is. */
+  unconfirmed?: boolean;
+}
+
+export interface CopyProgress {
+  stage: PartStage;
+  /** The last source (queue order) this run tried; later ones are still queued. */
+  cursor?: string;
+  /** This run's copies still copying (bounded by the account's copies in flight). */
+  inFlight: InFlightCopy[];
+  planned: number;
+  started: number;
+  copied: number;
+  queued: number;
+  /** Sources a copy of which another run has in flight: left to it. */
+  leftToOthers: number;
+  /** Sources not copied because retention would delete the copy at once. */
+  declined: number;
+  /** Sources already held by a copy from an earlier run. */
+  held: number;
+  wouldCopy: number;
+  listedCopied: SnapshotLine[];
+  listedLeft: SnapshotLine[];
+  doneAt?: string;
+  reportedAt?: string;
+}
+
+export type NextStep = 'create' | 'wait' | 'tag' | 'retain' | 'retain-later' | 'report';
+
+export interface Progress {
+  next: NextStep;
+  /** The part `tag`/`retain` works on. */
+  part?: PartName;
+  /** Checks so far. */
+  iteration: number;
+  waitSeconds: number;
+  elastic: ElasticProgress;
+  copies: CopyProgress;
+  retention: Record<PartName, RetentionProgress>;
+  /** Snapshots whose tags this run changed. */
+  tagged: number;
+  log: FailureLog;
+}
+
+/** The whole state between steps. `interrupted` counts retention invocations the state machine saw die. */
+export interface RunState {
+  run: Run;
+  progress: Progress;
+  interrupted?: number;
 }
 
 /** Execution input from a schedule, the console or the CLI. Unknown fields are rejected. */

@@ -11,6 +11,18 @@ export const OWNERSHIP_KEYS = {
   runId: `${TAG_PREFIX}run-id`,
   createdAt: `${TAG_PREFIX}created-at`,
 } as const;
+/**
+ * Set on every copy when it starts: the source it holds. Retention dates a copy by `source-time` (the
+ * point in time it holds), and copy planning knows a source is held by `source-arn` and `source-time`.
+ */
+export const COPY_KEYS = {
+  sourceArn: `${TAG_PREFIX}source-arn`,
+  sourceTime: `${TAG_PREFIX}source-time`,
+} as const;
+/** The run that last added tags to a snapshot: `tagged` counts are read back from it, so a retried step counts once. */
+export const TAGGED_BY = `${TAG_PREFIX}tagged-by`;
+/** Tags the orchestrator itself sets on a copy (ownership, source, tagged-by): what is left of 50 is the policy's. */
+export const RESERVED_TAGS_ON_COPY = Object.keys(OWNERSHIP_KEYS).length + Object.keys(COPY_KEYS).length + 1;
 export const MANAGED_BY_VALUE = 'backup-orchestrator';
 export const MAX_TAGS_PER_RESOURCE = 50;
 

@@ -15,8 +15,10 @@ export const METRICS = {
   failed: 'TargetsFailed',
   duration: 'RunDurationSeconds',
   age: 'RecoveryPointAgeHours',
+  /** The stalest current target's newest recovery point (epoch seconds), per part: the freshness check reads it back. */
+  stalest: 'RecoveryPointTimestamp',
 } as const;
-export const DIMENSIONS = { service: 'service', policy: 'Policy', code: 'ErrorCode' } as const;
+export const DIMENSIONS = { service: 'service', policy: 'Policy', code: 'ErrorCode', part: 'Part' } as const;
 
 export interface RunFigures {
   policy: string;
@@ -26,8 +28,6 @@ export interface RunFigures {
   failed: number;
   failedByCode: Partial<Record<ErrorCode, number>>;
   durationSeconds: number;
-  /** Age of the newest available owned snapshot, worst target; undefined when the policy has none. */
-  recoveryPointAgeHours?: number;
 }
 
 /**
@@ -35,29 +35,46 @@ export interface RunFigures {
  * for the TargetsFailed alarm, and failures per code {service, Policy, ErrorCode} for the dashboard.
  */
 export function runMetricDocuments(namespace: string, f: RunFigures): string[] {
+  const doc = emfDocument(namespace);
   const docs: string[] = [];
-  const doc = (dims: Record<string, string>, add: (m: Metrics) => void) => {
-    const m = new Metrics({ namespace, serviceName: SERVICE });
-    for (const [k, v] of Object.entries(dims)) m.addDimension(k, v);
-    add(m);
-    docs.push(JSON.stringify(m.serializeMetrics()));
-  };
-  doc({ [DIMENSIONS.policy]: f.policy }, (m) => {
+  docs.push(doc({ [DIMENSIONS.policy]: f.policy }, (m) => {
     m.addMetric(METRICS.created, MetricUnit.Count, f.created);
     m.addMetric(METRICS.copied, MetricUnit.Count, f.copied);
     m.addMetric(METRICS.deleted, MetricUnit.Count, f.deleted);
     m.addMetric(METRICS.failed, MetricUnit.Count, f.failed);
     m.addMetric(METRICS.duration, MetricUnit.Seconds, f.durationSeconds);
-    if (f.recoveryPointAgeHours !== undefined) m.addMetric(METRICS.age, MetricUnit.NoUnit, round2(f.recoveryPointAgeHours));
-  });
-  doc({}, (m) => m.addMetric(METRICS.failed, MetricUnit.Count, f.failed));
+  }));
+  docs.push(doc({}, (m) => m.addMetric(METRICS.failed, MetricUnit.Count, f.failed)));
   for (const [code, n] of Object.entries(f.failedByCode)) {
-    doc({ [DIMENSIONS.policy]: f.policy, [DIMENSIONS.code]: code }, (m) => m.addMetric(METRICS.failed, MetricUnit.Count, n ?? 0));
+    docs.push(doc({ [DIMENSIONS.policy]: f.policy, [DIMENSIONS.code]: code }, (m) => m.addMetric(METRICS.failed, MetricUnit.Count, n ?? 0)));
   }
   return docs;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * The freshness of a part when it finishes: the age of its stalest current target's newest recovery
+ * point {service, Policy}, and that point in time {service, Policy, Part} for the freshness check that
+ * keeps the age current between runs. Emitting these twice (a retried step) changes nothing.
+ */
+export function runFreshnessDocuments(namespace: string, f: { policy: string; part: string; stalest: Date; now: Date }): string[] {
+  const doc = emfDocument(namespace);
+  return [
+    doc({ [DIMENSIONS.policy]: f.policy }, (m) => m.addMetric(METRICS.age, MetricUnit.NoUnit, round2(Math.max(0, f.now.getTime() - f.stalest.getTime()) / 3_600_000))),
+    doc({ [DIMENSIONS.policy]: f.policy, [DIMENSIONS.part]: f.part }, (m) => m.addMetric(METRICS.stalest, MetricUnit.Seconds, Math.floor(f.stalest.getTime() / 1000))),
+  ];
+}
+
+/** One EMF document per call: the namespace, the service dimension and the given ones. */
+function emfDocument(namespace: string) {
+  return (dims: Record<string, string>, add: (m: Metrics) => void): string => {
+    const m = new Metrics({ namespace, serviceName: SERVICE });
+    for (const [k, v] of Object.entries(dims)) m.addDimension(k, v);
+    add(m);
+    return JSON.stringify(m.serializeMetrics());
+  };
+}
 
 export function createLogger(logLevel: string): Logger {
   return new Logger({ serviceName: SERVICE, logLevel: logLevel as 'INFO' });

@@ -5,6 +5,7 @@
 
 import { parseRdsSnapshotArn } from '../shared/aws.js';
 import { ValidationError } from '../shared/errors.js';
+import { RUN_BUDGET_SECONDS } from '../shared/limits.js';
 import { ELASTIC_CLUSTER_ARN_RE, findPolicy, type PolicyFile } from '../shared/policy.js';
 import { type Run, runInputSchema } from '../shared/run.js';
 
@@ -78,5 +79,6 @@ export function validateRun(event: ValidateEvent, ctx: ValidateContext): Run {
     accountId: ctx.accountId,
     region: ctx.region,
     createDeadline: new Date(startedAt.getTime() + policy.deadlines.createMinutes * 60_000).toISOString(),
+    runDeadline: new Date(startedAt.getTime() + RUN_BUDGET_SECONDS * 1000).toISOString(),
   };
 }

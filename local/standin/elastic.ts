@@ -102,7 +102,7 @@ function page<T>(items: T[], query: URLSearchParams, min: number, max: number, d
   return { slice, nextToken: start + size < items.length ? String(start + size) : undefined };
 }
 
-function snapshotOut(m: Model, s: ElasticSnapshot) {
+function snapshotOut(m: Model, s: ElasticSnapshot, statusOverride?: string) {
   const cluster = m.clusters.get(s.clusterArn);
   return {
     adminUserName: 'docdbadmin',
@@ -113,7 +113,7 @@ function snapshotOut(m: Model, s: ElasticSnapshot) {
     snapshotCreationTime: s.createdAt,
     snapshotName: s.name,
     snapshotType: s.type === 'manual' ? 'MANUAL' : 'AUTOMATED',
-    status: m.elasticStatus(s),
+    status: statusOverride ?? m.elasticStatus(s),
     subnetIds: ['subnet-0standin'],
     vpcSecurityGroupIds: ['sg-0standin'],
   };
@@ -165,7 +165,7 @@ function createSnapshot(
       `manual snapshot quota of ${m.quotas.elasticSnapshots} reached`,
     );
   }
-  const arn = m.elasticArn('cluster-snapshot', `${clusterArn}/${name}`);
+  const arn = m.elasticArn('cluster-snapshot', `${clusterArn}/${name}/${m.nowMs}`);
   const s: ElasticSnapshot = {
     arn,
     name,
@@ -176,6 +176,7 @@ function createSnapshot(
     ...m.timing(op, `${clusterArn} ${name}`, minutes),
   };
   m.elasticSnapshots.set(arn, s);
+  m.record({ op: 'create', service: 'docdb-elastic', id: arn, tags: { ...tags } });
   return s;
 }
 
@@ -248,13 +249,17 @@ export function handleElastic(m: Model, op: string, param: string | undefined, r
           resourceId: s.arn,
           resourceType: 'cluster-snapshot',
         });
-      if (status !== 'ACTIVE')
+      // The model marks DeleteClusterSnapshot idempotent: a second delete while DELETING answers as the first.
+      if (status === 'DELETING') return { snapshot: snapshotOut(m, s) };
+      if (status === 'CREATING' || status === 'COPYING')
         throw new ApiError('ConflictException', 409, `snapshot is ${status}`, {
           resourceId: s.arn,
           resourceType: 'cluster-snapshot',
         });
-      m.elasticSnapshots.delete(s.arn);
-      return { snapshot: { ...snapshotOut(m, s), status: 'DELETING' } };
+      m.record({ op: 'delete', service: 'docdb-elastic', id: s.arn, status });
+      const out = snapshotOut(m, s, 'DELETING');
+      m.startDelete(m.elasticSnapshots, s.arn, m.durations.elasticDeleteMinutes);
+      return { snapshot: out };
     }
     case 'ListClusterSnapshots': {
       const clusterArn = req.query.get('clusterArn');
@@ -278,7 +283,11 @@ export function handleElastic(m: Model, op: string, param: string | undefined, r
       const tags = tagsOf(m, param);
       const add = checkTags(req.body.tags);
       if (Object.keys({ ...tags, ...add }).length > 50) throw validation('a resource can hold at most 50 tags', 'tags');
+      const changed = Object.fromEntries(Object.entries(add).filter(([k, v]) => tags[k] !== v));
       Object.assign(tags, add);
+      if (Object.keys(changed).length > 0 && m.elasticSnapshots.has(param ?? '')) {
+        m.record({ op: 'tag', service: 'docdb-elastic', id: param ?? '', tags: changed });
+      }
       return {};
     }
     case 'UntagResource': {

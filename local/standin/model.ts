@@ -1,6 +1,7 @@
 /**
  * The stand-in's in-memory account: clusters, snapshots, shared snapshots, a virtual clock and the
- * fault plan. Statuses move with virtual time only.
+ * fault plan. Statuses move with virtual time only. Every change is also written to an audit log, the
+ * ground truth the soak test compares a run's report with.
  */
 import { createHash } from 'node:crypto';
 import type { Fault, World } from './world.js';
@@ -14,25 +15,31 @@ export interface ElasticCluster {
   createdAt: string;
 }
 
-export interface Timed {
-  /** Virtual ms when it becomes available; null = stuck forever. */
-  readyAt: number | null;
-  /** Virtual ms when it fails (fail mid-way). */
-  failAt?: number;
+/**
+ * The life of a snapshot in flight, in virtual ms. A create or copy ends at `readyAt` (null: never);
+ * with `failAt` it ends failed then instead. A delete ends at `goneAt` (null: never).
+ */
+export interface Lifecycle {
   startedAt: number;
+  readyAt: number | null;
+  failAt?: number;
+  /** Set once deleted (or when the world says it is being deleted). */
+  deletingSince?: number;
+  goneAt?: number | null;
+  /** A status the world gave that no timer produces (e.g. an elastic snapshot left INACCESSIBLE_ENCRYPTION_CREDS). */
+  fixedStatus?: string;
 }
 
-export interface ElasticSnapshot extends Timed {
+export interface ElasticSnapshot extends Lifecycle {
   arn: string;
   name: string;
   clusterArn: string;
   type: 'manual' | 'automated';
-  deleting?: boolean;
   createdAt: string;
   tags: Record<string, string>;
 }
 
-export interface ClusterSnapshot extends Timed {
+export interface ClusterSnapshot extends Lifecycle {
   id: string;
   arn: string;
   clusterId: string;
@@ -60,6 +67,21 @@ export interface SharedSnapshot {
   copyMinutes?: number;
 }
 
+/** One change to the account, as the stand-in saw it. */
+export interface AuditEvent {
+  at: number;
+  op: 'create' | 'copy' | 'delete' | 'tag';
+  service: 'docdb-elastic' | 'rds';
+  /** Elastic snapshot ARN, or RDS snapshot identifier. */
+  id: string;
+  /** Status just before the change (delete), tags set (create, copy) or added (tag). */
+  status?: string;
+  tags?: Record<string, string>;
+  /** For a copy: its source ARN, and when it becomes available (null: never). */
+  source?: string;
+  readyAt?: number | null;
+}
+
 interface ArmedFault extends Fault {
   left: number;
 }
@@ -68,6 +90,29 @@ const uuidFrom = (text: string) => {
   const h = createHash('sha256').update(text).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
+
+const MINUTE = 60_000;
+
+/** Builds the lifecycle of a snapshot as a world file describes it. */
+function lifecycleOf(
+  startedAt: number,
+  status: string,
+  ready: string,
+  busy: readonly string[],
+  remainingMinutes: number | undefined,
+  failInMinutes: number | undefined,
+  now: number,
+): Lifecycle {
+  const end = remainingMinutes === undefined ? null : now + remainingMinutes * MINUTE;
+  if (status === ready) return { startedAt, readyAt: startedAt };
+  if (busy.includes(status)) {
+    return failInMinutes === undefined
+      ? { startedAt, readyAt: end }
+      : { startedAt, readyAt: null, failAt: now + failInMinutes * MINUTE };
+  }
+  if (status === 'DELETING' || status === 'deleting') return { startedAt, readyAt: startedAt, deletingSince: now, goneAt: end };
+  return { startedAt, readyAt: startedAt, fixedStatus: status };
+}
 
 export class Model {
   readonly accountId: string;
@@ -84,6 +129,8 @@ export class Model {
   faults: ArmedFault[];
   /** API calls by operation. */
   readonly calls: Record<string, number> = {};
+  /** Every change, in order (the soak test's ground truth). */
+  readonly audit: AuditEvent[] = [];
   /** Most copies seen in flight at once. */
   maxCopiesInFlight = 0;
   readonly description?: string;
@@ -105,7 +152,7 @@ export class Model {
         status: c.status,
         tags: { ...c.tags },
         createMinutes: c.createMinutes,
-        createdAt: world.now,
+        createdAt: c.createdAt ?? world.now,
       });
       for (const s of c.snapshots) {
         const sArn = s.arn ?? this.elasticArn('cluster-snapshot', `${c.name}/${s.name}`);
@@ -116,17 +163,15 @@ export class Model {
           type: s.type,
           createdAt: s.createdAt,
           tags: { ...s.tags },
-          startedAt: Date.parse(s.createdAt),
-          readyAt: s.status === 'CREATING' ? null : Date.parse(s.createdAt),
-          deleting: s.status === 'DELETING',
+          ...lifecycleOf(Date.parse(s.createdAt), s.status, 'ACTIVE', ['CREATING', 'COPYING'], s.remainingMinutes, s.failInMinutes, this.nowMs),
         });
       }
     }
     for (const s of world.clusterSnapshots) {
-      const ms = Date.parse(s.createdAt);
-      this.clusterSnapshots.set(s.id.toLowerCase(), {
-        id: s.id.toLowerCase(),
-        arn: this.rdsArn(this.accountId, s.id.toLowerCase()),
+      const id = s.id.toLowerCase();
+      this.clusterSnapshots.set(id, {
+        id,
+        arn: this.rdsArn(this.accountId, id),
         clusterId: s.clusterId,
         engine: s.engine,
         type: s.type,
@@ -134,9 +179,9 @@ export class Model {
         encrypted: s.encrypted,
         kmsKeyId: s.kmsKeyId,
         tags: { ...s.tags },
-        startedAt: ms,
-        readyAt: s.status === 'available' ? ms : null,
+        source: s.source,
         busyStatus: s.status === 'creating' ? 'creating' : 'copying',
+        ...lifecycleOf(Date.parse(s.createdAt), s.status, 'available', ['creating', 'copying'], s.remainingMinutes, s.failInMinutes, this.nowMs),
       });
     }
     for (const s of world.sharedSnapshots) {
@@ -187,7 +232,7 @@ export class Model {
   }
 
   /** Timing of a new create or copy, honouring stuck and fail-mid-way faults. */
-  timing(operation: string, subject: string, minutes: number): Timed {
+  timing(operation: string, subject: string, minutes: number): Lifecycle {
     const startedAt = this.nowMs;
     const f = this.faults.find(
       (x) =>
@@ -198,28 +243,72 @@ export class Model {
     );
     if (f) f.left--;
     if (f?.stuck) return { startedAt, readyAt: null };
-    const readyAt = startedAt + minutes * 60_000;
-    if (f?.failMidway) return { startedAt, readyAt, failAt: startedAt + (minutes * 60_000) / 2 };
+    const readyAt = startedAt + minutes * MINUTE;
+    if (f?.failMidway) return { startedAt, readyAt: null, failAt: startedAt + (minutes * MINUTE) / 2 };
     return { startedAt, readyAt };
   }
 
-  progress(t: Timed): { state: 'busy' | 'ready' | 'failed'; percent: number } {
-    if (t.failAt !== undefined && this.nowMs >= t.failAt) return { state: 'failed', percent: 50 };
-    if (t.readyAt !== null && this.nowMs >= t.readyAt) return { state: 'ready', percent: 100 };
-    const total = t.readyAt === null ? Number.POSITIVE_INFINITY : t.readyAt - t.startedAt;
-    const percent = Number.isFinite(total) && total > 0 ? Math.floor(((this.nowMs - t.startedAt) / total) * 100) : 0;
-    return { state: 'busy', percent: Math.min(99, percent) };
+  /** Where a snapshot's life stands now. */
+  phase(t: Lifecycle): 'busy' | 'ready' | 'failed' | 'deleting' | 'fixed' {
+    if (t.deletingSince !== undefined) return 'deleting';
+    if (t.fixedStatus !== undefined) return 'fixed';
+    if (t.failAt !== undefined && this.nowMs >= t.failAt) return 'failed';
+    if (t.readyAt !== null && this.nowMs >= t.readyAt) return 'ready';
+    return 'busy';
+  }
+
+  percent(t: Lifecycle): number {
+    const p = this.phase(t);
+    if (p === 'ready' || p === 'deleting' || p === 'fixed') return 100;
+    const end = t.readyAt ?? t.failAt;
+    if (end === undefined || end === null) return 0;
+    const total = end - t.startedAt;
+    return total > 0 ? Math.min(99, Math.floor(((this.nowMs - t.startedAt) / total) * 100)) : 0;
   }
 
   elasticStatus(s: ElasticSnapshot): string {
-    if (s.deleting) return 'DELETING';
-    const p = this.progress(s).state;
-    return p === 'ready' ? 'ACTIVE' : p === 'failed' ? 'INACCESSIBLE_ENCRYPTION_CREDS' : 'CREATING';
+    switch (this.phase(s)) {
+      case 'deleting':
+        return 'DELETING';
+      case 'fixed':
+        return s.fixedStatus as string;
+      case 'failed':
+        return 'INACCESSIBLE_ENCRYPTION_CREDS';
+      case 'ready':
+        return 'ACTIVE';
+      default:
+        return 'CREATING';
+    }
   }
 
   clusterSnapshotStatus(s: ClusterSnapshot): string {
-    const p = this.progress(s);
-    return p.state === 'ready' ? 'available' : p.state === 'failed' ? 'failed' : s.busyStatus;
+    switch (this.phase(s)) {
+      case 'deleting':
+        return 'deleting';
+      case 'fixed':
+        return s.fixedStatus as string;
+      case 'failed':
+        return 'failed';
+      case 'ready':
+        return 'available';
+      default:
+        return s.busyStatus;
+    }
+  }
+
+  /** Removes what finished deleting. Called before every request and before saving. */
+  purge(): void {
+    const gone = (t: Lifecycle) => t.deletingSince !== undefined && t.goneAt !== null && t.goneAt !== undefined && this.nowMs >= t.goneAt;
+    for (const [k, s] of this.elasticSnapshots) if (gone(s)) this.elasticSnapshots.delete(k);
+    for (const [k, s] of this.clusterSnapshots) if (gone(s)) this.clusterSnapshots.delete(k);
+  }
+
+  /** Starts deleting a snapshot: it shows DELETING for `minutes`, then disappears (0: at once). */
+  startDelete(map: Map<string, Lifecycle>, key: string, minutes: number): void {
+    const s = map.get(key);
+    if (!s) return;
+    if (minutes <= 0) map.delete(key);
+    else Object.assign(s, { deletingSince: this.nowMs, goneAt: this.nowMs + minutes * MINUTE });
   }
 
   copiesInFlight(): number {
@@ -232,12 +321,28 @@ export class Model {
     this.calls[op] = (this.calls[op] ?? 0) + 1;
   }
 
-  /** The current state as a world file (with virtual time and statuses as of now). */
+  record(e: Omit<AuditEvent, 'at'>): void {
+    this.audit.push({ at: this.nowMs, ...e });
+  }
+
+  /** The time left of work in flight, as a world file keeps it. */
+  private remaining(t: Lifecycle): { remainingMinutes?: number; failInMinutes?: number } {
+    const left = (end: number) => Math.max(0, (end - this.nowMs) / MINUTE);
+    const p = this.phase(t);
+    if (p === 'deleting') return t.goneAt === null || t.goneAt === undefined ? {} : { remainingMinutes: left(t.goneAt) };
+    if (p !== 'busy') return {};
+    if (t.failAt !== undefined) return { failInMinutes: left(t.failAt) };
+    return t.readyAt === null ? {} : { remainingMinutes: left(t.readyAt) };
+  }
+
+  /** The current state as a world file (virtual time, statuses and work in flight as of now). */
   toWorld(): World {
+    this.purge();
     const clusters = [...this.clusters.values()].map((c) => ({
       name: c.name,
       arn: c.arn,
-      status: c.status,
+      status: c.status as World['elasticClusters'][number]['status'],
+      createdAt: c.createdAt,
       tags: c.tags,
       ...(c.createMinutes !== undefined ? { createMinutes: c.createMinutes } : {}),
       snapshots: [...this.elasticSnapshots.values()]
@@ -246,14 +351,10 @@ export class Model {
           name: s.name,
           arn: s.arn,
           type: s.type,
-          status:
-            this.elasticStatus(s) === 'ACTIVE'
-              ? ('ACTIVE' as const)
-              : s.deleting
-                ? ('DELETING' as const)
-                : ('CREATING' as const),
+          status: this.elasticStatus(s) as World['elasticClusters'][number]['snapshots'][number]['status'],
           createdAt: s.createdAt,
           tags: s.tags,
+          ...this.remaining(s),
         })),
     }));
     return {
@@ -265,25 +366,19 @@ export class Model {
       quotas: this.quotas,
       kmsKeys: this.kmsKeys,
       elasticClusters: clusters,
-      clusterSnapshots: [...this.clusterSnapshots.values()].map((s) => {
-        const st = this.clusterSnapshotStatus(s);
-        return {
-          id: s.id,
-          clusterId: s.clusterId,
-          engine: s.engine,
-          type: s.type,
-          status:
-            st === 'available'
-              ? ('available' as const)
-              : st === 'creating'
-                ? ('creating' as const)
-                : ('copying' as const),
-          createdAt: s.createdAt,
-          encrypted: s.encrypted,
-          ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
-          tags: s.tags,
-        };
-      }),
+      clusterSnapshots: [...this.clusterSnapshots.values()].map((s) => ({
+        id: s.id,
+        clusterId: s.clusterId,
+        engine: s.engine,
+        type: s.type,
+        status: this.clusterSnapshotStatus(s) as World['clusterSnapshots'][number]['status'],
+        createdAt: s.createdAt,
+        encrypted: s.encrypted,
+        ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
+        ...(s.source ? { source: s.source } : {}),
+        tags: s.tags,
+        ...this.remaining(s),
+      })),
       sharedSnapshots: [...this.shared.values()].map((s) => ({
         ownerAccount: s.owner,
         id: s.id,

@@ -124,9 +124,8 @@ function dbClusterSnapshotXml(m: Model, f: SnapshotFields): XmlNode {
   };
 }
 
-function snapshotXml(m: Model, s: ClusterSnapshot, statusOverride?: string): XmlNode {
-  const status = statusOverride ?? m.clusterSnapshotStatus(s);
-  return dbClusterSnapshotXml(m, { ...s, type: s.type, status, percent: m.progress(s).percent, vpcId: 'vpc-0standin' });
+function snapshotXml(m: Model, s: ClusterSnapshot): XmlNode {
+  return dbClusterSnapshotXml(m, { ...s, type: s.type, status: m.clusterSnapshotStatus(s), percent: m.percent(s), vpcId: 'vpc-0standin' });
 }
 
 /** A snapshot another account shares: it is listed by ARN, always available, and its tags are the owner's. */
@@ -223,7 +222,7 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
       if (!shared && !ownSource)
         throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${sourceId} not found`);
       if (m.clusterSnapshots.has(target))
-        throw fault('DBClusterSnapshotAlreadyExistsFault', `DBClusterSnapshot ${target} already exists`);
+        throw fault('DBClusterSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${target} already exists.`);
       if (ownSource && m.clusterSnapshotStatus(ownSource) !== 'available') {
         throw fault('InvalidDBClusterSnapshotStateFault', `source snapshot ${sourceId} is not available`);
       }
@@ -251,8 +250,11 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
           `Cannot run more than ${m.quotas.concurrentCopies} snapshot copies at once`,
         );
       }
-      const sourceTags = shared?.tags ?? ownSource?.tags ?? {};
-      const tags = { ...(p.CopyTags === 'true' ? sourceTags : {}), ...tagList(p.Tags) };
+      // Tags: the given Tags only, even with CopyTags (moto, verified by its authors against AWS; AWS documents
+      // the same for CreateDBSnapshot). CopyTags without Tags copies an own source's tags; a snapshot another
+      // account owns shows this account none of its tags, so nothing comes across (docs/aws-behaviour.md).
+      const given = tagList(p.Tags);
+      const tags = Object.keys(given).length > 0 ? given : p.CopyTags === 'true' && ownSource ? { ...ownSource.tags } : {};
       const minutes = shared?.copyMinutes ?? m.durations.copyMinutes;
       const s: ClusterSnapshot = {
         id: target,
@@ -269,27 +271,33 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
         ...m.timing('CopyDBClusterSnapshot', `${sourceId} ${target}`, minutes),
       };
       m.clusterSnapshots.set(target, s);
+      m.record({ op: 'copy', service: 'rds', id: target, tags: { ...tags }, source: s.source, readyAt: s.readyAt });
       m.maxCopiesInFlight = Math.max(m.maxCopiesInFlight, m.copiesInFlight());
       return { DBClusterSnapshot: snapshotXml(m, s) };
     }
     case 'DeleteDBClusterSnapshot': {
       const id = String(p.DBClusterSnapshotIdentifier ?? '').toLowerCase();
       const s = m.clusterSnapshots.get(id);
-      if (!s) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found`);
+      if (!s) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`);
       const status = m.clusterSnapshotStatus(s);
       if (s.type === 'automated')
         throw fault('InvalidDBClusterSnapshotStateFault', 'automated snapshots cannot be deleted');
-      if (status === 'creating') throw fault('InvalidDBClusterSnapshotStateFault', `snapshot ${id} is creating`);
-      // deleting a target that is copying cancels the copy
+      if (status === 'creating' || status === 'deleting')
+        throw fault('InvalidDBClusterSnapshotStateFault', `snapshot ${id} is ${status}`);
+      // Deleting a target that is copying cancels the copy; the answer shows the snapshot as it was.
+      m.record({ op: 'delete', service: 'rds', id, status });
+      const out = snapshotXml(m, s);
       m.clusterSnapshots.delete(id);
-      return { DBClusterSnapshot: snapshotXml(m, s, 'deleted') };
+      return { DBClusterSnapshot: out };
     }
     case 'AddTagsToResource': {
       const s = ownedByArn(m, p.ResourceName);
       const add = tagList(p.Tags);
       if (Object.keys({ ...s.tags, ...add }).length > 50)
         throw fault('InvalidParameterValue', 'a resource can hold at most 50 tags');
+      const changed = Object.fromEntries(Object.entries(add).filter(([k, v]) => s.tags[k] !== v));
       Object.assign(s.tags, add);
+      if (Object.keys(changed).length > 0) m.record({ op: 'tag', service: 'rds', id: s.id, tags: changed });
       return {};
     }
     case 'RemoveTagsFromResource': {

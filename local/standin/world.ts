@@ -1,12 +1,42 @@
 /**
  * The world file: what the stand-in holds at the start of a rehearsal, and what it writes back.
  * Validated with zod; `npm run world-schema` publishes the same rules as JSON Schema.
+ * Work in flight (a snapshot creating, copying or deleting) is saved with the time it still needs, so a
+ * saved world carries on exactly where it stopped.
  */
 import { z } from 'zod';
 
 const iso = z.iso.datetime({ offset: true });
 const account = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const tags = z.record(z.string(), z.string()).default({});
+
+/** docdb-elastic's `Status` enum (service model 2022-11-28): clusters, shards and snapshots share it. */
+export const ELASTIC_STATUSES = [
+  'CREATING',
+  'ACTIVE',
+  'DELETING',
+  'UPDATING',
+  'VPC_ENDPOINT_LIMIT_EXCEEDED',
+  'IP_ADDRESS_LIMIT_EXCEEDED',
+  'INVALID_SECURITY_GROUP_ID',
+  'INVALID_SUBNET_ID',
+  'INACCESSIBLE_ENCRYPTION_CREDS',
+  'INACCESSIBLE_SECRET_ARN',
+  'INACCESSIBLE_VPC_ENDPOINT',
+  'INCOMPATIBLE_NETWORK',
+  'MERGING',
+  'MODIFYING',
+  'SPLITTING',
+  'COPYING',
+  'STARTING',
+  'STOPPING',
+  'STOPPED',
+  'MAINTENANCE',
+  'INACCESSIBLE_ENCRYPTION_CREDENTIALS_RECOVERABLE',
+] as const;
+
+/** The statuses an RDS-API cluster snapshot takes (the model documents the first three; the waiters add the rest). */
+export const RDS_SNAPSHOT_STATUSES = ['available', 'creating', 'copying', 'deleting', 'failed'] as const;
 
 export const FAULT_OPERATIONS = [
   'ListClusters',
@@ -41,7 +71,7 @@ export const faultSchema = z
       .optional()
       .describe('Error code to answer with, e.g. ThrottlingException, Throttling, SnapshotQuotaExceeded'),
     count: z.number().int().min(1).optional().describe('How many matching requests the fault hits (default: all)'),
-    latencyMs: z.number().int().min(0).max(120_000).optional().describe('Added latency before answering'),
+    latencyMs: z.number().int().min(0).max(120_000).optional().describe('Added latency (real time) before answering'),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional().describe('With a 429: the Retry-After header (the SDK waits that long, in real time)'),
     reset: z.boolean().optional().describe('Drop the connection instead of answering'),
     dropResponse: z.boolean().optional().describe('Perform the operation, then drop the connection before answering (a lost response)'),
@@ -53,25 +83,30 @@ export const faultSchema = z
     'a fault needs error, latencyMs, reset, dropResponse, stuck or failMidway',
   );
 
+const minutes = z.number().min(0);
+const remaining = minutes
+  .optional()
+  .describe('Work in flight: virtual minutes until it ends (CREATING/copying becomes available, DELETING disappears). Absent: it never ends (stuck).');
+const failIn = minutes.optional().describe('Work in flight that fails: virtual minutes until it ends failed');
+
 const elasticSnapshotSchema = z.strictObject({
   name: z.string().min(1).max(63),
   arn: z.string().optional(),
   type: z.enum(['manual', 'automated']).default('manual'),
-  status: z.enum(['ACTIVE', 'CREATING', 'DELETING']).default('ACTIVE'),
+  status: z.enum(ELASTIC_STATUSES).default('ACTIVE'),
   createdAt: iso,
   tags,
+  remainingMinutes: remaining,
+  failInMinutes: failIn,
 });
 
 const elasticClusterSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be a valid elastic cluster name'),
   arn: z.string().optional(),
-  status: z.string().default('ACTIVE'),
+  status: z.enum(ELASTIC_STATUSES).default('ACTIVE'),
+  createdAt: iso.optional().describe("When the cluster was created (GetCluster createTime; default: the world's now)"),
   tags,
-  createMinutes: z
-    .number()
-    .min(0)
-    .optional()
-    .describe('How long a snapshot of this cluster takes (default durations.createMinutes)'),
+  createMinutes: minutes.optional().describe('How long a snapshot of this cluster takes (default durations.createMinutes)'),
   snapshots: z.array(elasticSnapshotSchema).default([]),
 });
 
@@ -80,11 +115,14 @@ const clusterSnapshotSchema = z.strictObject({
   clusterId: z.string().min(1),
   engine: z.string().default('docdb'),
   type: z.enum(['manual', 'automated']).default('manual'),
-  status: z.enum(['available', 'creating', 'copying']).default('available'),
-  createdAt: iso,
+  status: z.enum(RDS_SNAPSHOT_STATUSES).default('available'),
+  createdAt: iso.describe('SnapshotCreateTime: when the snapshot (or, for a copy, the copy) was made'),
   encrypted: z.boolean().default(false),
   kmsKeyId: z.string().optional(),
+  source: z.string().optional().describe('For a copy: the source snapshot ARN (SourceDBClusterSnapshotArn)'),
   tags,
+  remainingMinutes: remaining,
+  failInMinutes: failIn,
 });
 
 const sharedSnapshotSchema = z.strictObject({
@@ -95,42 +133,83 @@ const sharedSnapshotSchema = z.strictObject({
   encrypted: z.boolean().default(false),
   kmsKeyId: z.string().optional(),
   createdAt: iso,
-  tags,
-  copyMinutes: z
-    .number()
-    .min(0)
-    .optional()
-    .describe('How long a copy of this snapshot takes (default durations.copyMinutes)'),
+  tags: tags.describe("The owner's tags: not visible to this account (DescribeDBClusterSnapshots returns none for a shared snapshot)"),
+  copyMinutes: minutes.optional().describe('How long a copy of this snapshot takes (default durations.copyMinutes)'),
 });
 
-export const worldSchema = z.strictObject({
-  $schema: z.string().optional(),
-  description: z.string().optional(),
-  accountId: account,
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region'),
-  now: iso.describe('Virtual time at the start'),
-  durations: z
-    .strictObject({ createMinutes: z.number().min(0).default(20), copyMinutes: z.number().min(0).default(30) })
-    .default({ createMinutes: 20, copyMinutes: 30 }),
-  quotas: z
-    .strictObject({
-      manualClusterSnapshots: z.number().int().min(0).default(100),
-      elasticSnapshots: z.number().int().min(0).default(1000),
-      concurrentCopies: z.number().int().min(1).default(5),
-    })
-    .default({ manualClusterSnapshots: 100, elasticSnapshots: 1000, concurrentCopies: 5 }),
-  kmsKeys: z.array(z.string()).default([]).describe('KMS key ARNs or aliases this account may use'),
-  elasticClusters: z.array(elasticClusterSchema).default([]),
-  clusterSnapshots: z
-    .array(clusterSnapshotSchema)
-    .default([])
-    .describe('Cluster snapshots owned by this account (RDS API)'),
-  sharedSnapshots: z
-    .array(sharedSnapshotSchema)
-    .default([])
-    .describe('Cluster snapshots other accounts share with this one'),
-  faults: z.array(faultSchema).default([]),
-});
+export const worldSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    description: z.string().optional(),
+    accountId: account,
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region'),
+    now: iso.describe('Virtual time at the start'),
+    durations: z
+      .strictObject({
+        createMinutes: minutes.default(20),
+        copyMinutes: minutes.default(30),
+        elasticDeleteMinutes: minutes
+          .default(0)
+          .describe('How long a deleted elastic snapshot stays DELETING before it disappears (0: at once)'),
+      })
+      .default({ createMinutes: 20, copyMinutes: 30, elasticDeleteMinutes: 0 }),
+    quotas: z
+      .strictObject({
+        manualClusterSnapshots: z.number().int().min(0).default(100),
+        elasticSnapshots: z.number().int().min(0).default(1000),
+        concurrentCopies: z.number().int().min(1).default(5),
+      })
+      .default({ manualClusterSnapshots: 100, elasticSnapshots: 1000, concurrentCopies: 5 }),
+    kmsKeys: z.array(z.string()).default([]).describe('KMS key ARNs or aliases this account may use'),
+    elasticClusters: z.array(elasticClusterSchema).default([]),
+    clusterSnapshots: z
+      .array(clusterSnapshotSchema)
+      .default([])
+      .describe('Cluster snapshots owned by this account (RDS API)'),
+    sharedSnapshots: z
+      .array(sharedSnapshotSchema)
+      .default([])
+      .describe('Cluster snapshots other accounts share with this one'),
+    faults: z.array(faultSchema).default([]),
+  })
+  .superRefine((w, ctx) => {
+    // Identifiers AWS keeps unique must be unique here too; a duplicate names both places.
+    const unique = (what: string, entries: [string, (string | number)[]][], fold = false) => {
+      const seen = new Map<string, (string | number)[]>();
+      for (const [value, path] of entries) {
+        const key = fold ? value.toLowerCase() : value;
+        const first = seen.get(key);
+        if (first) {
+          ctx.addIssue({ code: 'custom', path, message: `duplicate ${what} "${value}" (also at ${first.join('.')})` });
+        } else seen.set(key, path);
+      }
+    };
+    unique(
+      'elastic cluster name',
+      w.elasticClusters.map((c, i) => [c.name, ['elasticClusters', i, 'name']]),
+    );
+    const arns: [string, (string | number)[]][] = [];
+    const names: [string, (string | number)[]][] = [];
+    w.elasticClusters.forEach((c, i) => {
+      if (c.arn) arns.push([c.arn, ['elasticClusters', i, 'arn']]);
+      c.snapshots.forEach((s, j) => {
+        if (s.arn) arns.push([s.arn, ['elasticClusters', i, 'snapshots', j, 'arn']]);
+        names.push([s.name, ['elasticClusters', i, 'snapshots', j, 'name']]);
+      });
+    });
+    unique('ARN', arns);
+    unique('elastic snapshot name', names, true);
+    unique(
+      'cluster snapshot id',
+      w.clusterSnapshots.map((s, i) => [s.id, ['clusterSnapshots', i, 'id']]),
+      true,
+    );
+    unique(
+      'shared snapshot',
+      w.sharedSnapshots.map((s, i) => [`${s.ownerAccount}:${s.id}`, ['sharedSnapshots', i, 'id']]),
+      true,
+    );
+  });
 
 export type World = z.output<typeof worldSchema>;
 export type WorldInput = z.input<typeof worldSchema>;

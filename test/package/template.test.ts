@@ -52,7 +52,7 @@ describe('packaged CloudFormation template', () => {
     const def = JSON.stringify(machine.Properties.DefinitionString);
     for (const state of [
       'Validate Input',
-      'Plan And Start',
+      'Start Operations',
       'Wait For Operations',
       'Check Operations',
       'Apply Tags',

@@ -1,8 +1,8 @@
-import { RUN } from '../fixtures/run.js';
+import { RUN, startProgress } from '../fixtures/run.js';
 import { describe, expect, it } from 'vitest';
 import { buildReport, describeFailure } from '../../functions/report/report.js';
 import { ERROR_CODES, OrchestratorError, toOrchestratorError, ValidationError } from '../../functions/shared/errors.js';
-import { emptyProgress } from '../../functions/start-operations/start-operations.js';
+import { emptyRetention, withFailures } from '../../functions/shared/run.js';
 
 const awsError = (name: string, status?: number) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -42,14 +42,16 @@ describe('error mapping', () => {
 
 
 describe('report', () => {
-  it('builds the seed envelope; failures make it PARTIAL', () => {
-    const progress = { ...emptyProgress(), created: 3, copied: 1, adopted: 1 };
+  it('builds the seed envelope with start and finish times; failures make it PARTIAL', () => {
+    const base = startProgress();
+    const progress = { ...base, elastic: { ...base.elastic, created: 3, adopted: 1 }, copies: { ...base.copies, copied: 1 } };
     const ok = buildReport({ run: RUN, progress }, new Date('2026-11-22T05:00:00Z'));
     expect(ok).toMatchObject({
       success: true,
       data: {
         id: 'exec-1',
-        created_at: '2026-11-22T05:00:00.000Z',
+        created_at: RUN.startedAt,
+        finished_at: '2026-11-22T05:00:00.000Z',
         status: 'SUCCEEDED',
         summary: { created: 3, copied: 1, skipped: 1, failed: 0 },
       },
@@ -58,16 +60,27 @@ describe('report', () => {
     const partial = buildReport(
       {
         run: RUN,
-        progress,
-        retention: { count: 2, kept: 5, deleted: [], wouldDelete: 2, failures: [failure], failureCount: 1, failuresByCode: { THROTTLING: 1 } },
+        progress: {
+          ...progress,
+          retention: { elastic: { ...emptyRetention(), deleted: 2, kept: 5 }, copies: { ...emptyRetention(), deleted: 1, kept: 2 } },
+          log: withFailures(progress.log, [failure]),
+        },
       },
       new Date('2026-11-22T05:00:00Z'),
     );
     expect(partial.data).toMatchObject({
       status: 'PARTIAL',
-      summary: { deleted: 2, kept: 5, failed: 1 },
+      summary: { deleted: 3, kept: 7, failed: 1 },
       failures: [failure],
+      failuresOmitted: 0,
     });
+  });
+  it('counts every failure, lists the first 50, and says how many were left out', () => {
+    const many = Array.from({ length: 70 }, (_, i) => ({ target: `arn:${i}`, code: 'NOT_FOUND' as const, message: `arn:${i} gone` }));
+    const r = buildReport({ run: RUN, progress: { ...startProgress(), log: withFailures(startProgress().log, many) } }, new Date());
+    expect(r.data.summary.failed).toBe(70);
+    expect(r.data.failures).toHaveLength(50);
+    expect(r.data.failuresOmitted).toBe(20);
   });
   it('turns a caught Lambda error into a stable name and the failure envelope', () => {
     const cause = JSON.stringify({

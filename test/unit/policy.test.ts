@@ -40,7 +40,7 @@ describe('policy file', () => {
     [
       'schedule',
       `policies: [{name: daily, elastic: {clusterArns: ['${ARN}']}, schedules: [{expression: 'cron(0 3 * *)'}]}]`,
-      'policy "daily": schedules.0.expression: must be rate',
+      'policy "daily": schedules.0.expression: "cron(0 3 * *)" has 4 fields; cron needs 6',
     ],
     [
       'time zone',

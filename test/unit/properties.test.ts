@@ -4,7 +4,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copySnapshotName, elasticSnapshotName, isElasticSnapshotNameOf, isValidSnapshotName } from '../../functions/shared/naming.js';
-import { applyRestic, decideRetention, type RetentionRules, type RetentionSnapshot } from '../../functions/shared/retention.js';
+import { applyRestic, type RetentionRules, type RetentionSnapshot } from '../../functions/shared/retention.js';
+import { tagStrings } from '../../functions/shared/decide.js';
+import { decideAll, toMap } from '../fixtures/retention.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 0, 1);
@@ -42,7 +44,7 @@ describe('retention properties', () => {
   it('keeps a subset of the input, never the newest deleted, never fewer than the floor', () => {
     fc.assert(
       fc.property(snapshots, rules, minKeep, (list, r, k) => {
-        const d = decideRetention(list, r, now(list), { minKeep: k });
+        const d = decideAll(list, r, now(list), k);
         const ids = new Set(list.map((s) => s.id));
         const kept = d.filter((x) => x.keep);
         expect(d).toHaveLength(list.length);
@@ -61,8 +63,10 @@ describe('retention properties', () => {
   it('equals restic rules plus the floor: the floor only adds the newest ones restic dropped', () => {
     fc.assert(
       fc.property(snapshots, rules, minKeep, (list, r, k) => {
-        const restic = new Set(applyRestic(list, r, now(list)).filter((x) => x.keep).map((x) => x.snapshot.id));
-        const ours = decideRetention(list, r, now(list), { minKeep: k });
+        // the product matches a snapshot's tags as `key` and as `key=value`: restic gets them the same way
+        const asProduct = list.map((s) => ({ ...s, tags: tagStrings(toMap(s.tags)) }));
+        const restic = new Set(applyRestic(asProduct, r, now(list)).filter((x) => x.keep).map((x) => x.snapshot.id));
+        const ours = decideAll(list, r, now(list), k);
         const newestFirst = [...list].sort((a, b) => b.time.getTime() - a.time.getTime());
         const expected = new Set(restic);
         if (newestFirst[0]) expected.add(newestFirst[0].id);
@@ -83,11 +87,11 @@ describe('retention properties', () => {
         rules,
         minKeep,
         ([list, shuffled], r, k) => {
-          const a = decideRetention(list, r, now(list), { minKeep: k });
-          const b = decideRetention(shuffled, r, now(list), { minKeep: k });
+          const a = decideAll(list, r, now(list), k);
+          const b = decideAll(shuffled, r, now(list), k);
           const keep = (d: typeof a) => d.filter((x) => x.keep).map((x) => x.snapshot.id);
           expect(keep(b)).toEqual(keep(a));
-          expect(keep(decideRetention(list, r, now(list), { minKeep: k }))).toEqual(keep(a));
+          expect(keep(decideAll(list, r, now(list), k))).toEqual(keep(a));
         },
       ),
       { numRuns: 200 },

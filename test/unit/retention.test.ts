@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../functions/shared/duration.js';
-import { applyRestic, decideRetention, isoWeek, type RetentionRules } from '../../functions/shared/retention.js';
+import { applyRestic, isoWeek, type RetentionRules } from '../../functions/shared/retention.js';
+import { decideAll } from '../fixtures/retention.js';
 
 interface VectorCase {
   index: number;
@@ -68,19 +69,19 @@ describe('orchestrator floor', () => {
     { id: 'c', time: new Date('2026-11-22T03:00:00Z'), tags: [] },
   ];
   it('keeps the newest even when no rule does', () => {
-    const d = decideRetention(snaps, { keepTags: [['never']] }, new Date('2026-11-22T04:00:00Z'), { minKeep: 1 });
+    const d = decideAll(snaps, { keepTags: [['never']] }, new Date('2026-11-22T04:00:00Z'), 1);
     expect(d.filter((x) => x.keep).map((x) => x.snapshot.id)).toEqual(['c']);
     expect(d[0]?.reasons).toEqual(['floor: newest available']);
-    expect(d[2]?.reasons).toEqual(['no rule keeps it']);
+    expect(d[2]?.reasons).toEqual(['tags: carries none of never']);
   });
   it('tops up to minKeep newest first', () => {
-    const d = decideRetention(snaps, { keepTags: [['never']] }, new Date('2026-11-22T04:00:00Z'), { minKeep: 2 });
+    const d = decideAll(snaps, { keepTags: [['never']] }, new Date('2026-11-22T04:00:00Z'), 2);
     expect(d.filter((x) => x.keep).map((x) => x.snapshot.id)).toEqual(['c', 'b']);
     expect(d[1]?.reasons).toEqual(['floor: minKeep 2']);
   });
   it('reports bucket reasons', () => {
-    const d = decideRetention(snaps, { keepDaily: 2 }, new Date('2026-11-22T04:00:00Z'), { minKeep: 1 });
-    expect(d.map((x) => x.reasons[0])).toEqual(['daily 2026-11-22', 'daily 2026-11-21', 'no rule keeps it']);
+    const d = decideAll(snaps, { keepDaily: 2 }, new Date('2026-11-22T04:00:00Z'), 1);
+    expect(d.map((x) => x.reasons[0])).toEqual(['daily 2026-11-22', 'daily 2026-11-21', 'daily: all 2 kept by newer snapshots']);
   });
   it('computes ISO weeks across year boundaries', () => {
     expect(isoWeek(new Date('2021-01-03T00:00:00Z'))).toEqual({ year: 2020, week: 53 });

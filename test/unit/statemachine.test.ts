@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { STATE_MACHINE_TIMEOUT_SECONDS } from '../../functions/shared/limits.js';
+import type { NextStep } from '../../functions/shared/run.js';
 import { loadDefinition } from '../../local/runner.js';
 
 const require = createRequire(import.meta.url);
@@ -14,7 +16,7 @@ type State = {
   End?: boolean;
   Default?: string;
   Choices?: { Next: string }[];
-  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
   Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[];
   Resource?: string;
 };
@@ -25,6 +27,7 @@ const next = (s: State) =>
     (n): n is string => !!n,
   );
 const LAMBDA_TRANSIENT = [
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -45,26 +48,58 @@ describe('statemachine/backup.asl.yml', () => {
     expect(JSON.stringify({ ...definition, QueryLanguage: 'JSONata' })).toMatch(/"QueryLanguage"/);
   });
 
-  it('gives every Task retries on Lambda transient errors and a catch ending in States.ALL', () => {
+  it('gives every Task retries on the Lambda errors AWS lists, and a catch ending in States.ALL', () => {
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
-    expect(tasks.length).toBeGreaterThanOrEqual(6);
+    expect(tasks.length).toBeGreaterThanOrEqual(7);
     for (const [name, s] of tasks) {
       const retried = (s.Retry ?? []).flatMap((r) => r.ErrorEquals);
-      for (const e of LAMBDA_TRANSIENT) expect(retried, `${name} retries ${e}`).toContain(e);
       for (const r of s.Retry ?? []) expect(r.MaxAttempts, `${name} retry is bounded`).toBeLessThanOrEqual(10);
       const catches = s.Catch ?? [];
       expect(catches.length, `${name} has Catch`).toBeGreaterThan(0);
       expect(catches.at(-1)?.ErrorEquals, `${name}: States.ALL comes last`).toEqual(['States.ALL']);
+      if (name === 'Apply Retention') {
+        // Retried through the interruption loop instead, so the next attempt knows its plan may have run.
+        expect(retried).toEqual(['Lambda.TooManyRequestsException']);
+        expect(catches.at(-1)).toMatchObject({ Next: 'Count Interruption', ResultPath: '$.lastError' });
+        continue;
+      }
+      for (const e of LAMBDA_TRANSIENT) expect(retried, `${name} retries ${e}`).toContain(e);
     }
   });
 
-  it('retries throttling and internal errors on every AWS-calling step, and never retries validation', () => {
-    for (const name of ['Plan And Start', 'Check Operations', 'Apply Tags', 'Apply Retention']) {
+  it('comes back to Apply Retention after an interruption, counting it, a bounded number of times', () => {
+    const count = states['Count Interruption'] as unknown as { Type: string; Parameters: Record<string, string>; Next: string };
+    expect(count.Type).toBe('Pass');
+    expect(count.Parameters['interrupted.$']).toBe('States.MathAdd($.interrupted, 1)');
+    expect(next(states[count.Next] as State).sort()).toEqual(['Give Up On Retention', 'Wait Before Retrying Deletions']);
+    expect(states['Wait Before Retrying Deletions']?.Next).toBe('Apply Retention');
+  });
+
+  it('retries throttling and internal errors on the steps that read their counts back from AWS, and never retries validation', () => {
+    for (const name of ['Start Operations', 'Check Operations', 'Apply Tags']) {
       const retried = (states[name]?.Retry ?? []).flatMap((r) => r.ErrorEquals);
       expect(retried).toEqual(expect.arrayContaining(['ThrottlingError', 'InternalError']));
       expect(retried).not.toContain('ValidationError');
       expect(retried).not.toContain('States.ALL');
     }
+  });
+
+  it('times a run out where functions/shared/limits.ts says (the run deadline is derived from it)', () => {
+    expect(definition.TimeoutSeconds).toBe(STATE_MACHINE_TIMEOUT_SECONDS);
+  });
+
+  it('routes every next step a core can name', () => {
+    const choice = states['Next Step?'] as unknown as { Choices: { Variable: string; StringEquals: string; Next: string }[]; Default: string };
+    const named: Record<Exclude<NextStep, 'report'>, string> = {
+      create: 'Start Operations',
+      wait: 'Wait For Operations',
+      tag: 'Apply Tags',
+      retain: 'Apply Retention',
+      'retain-later': 'Wait Before Retrying Deletions',
+    };
+    expect(Object.fromEntries(choice.Choices.map((c) => [c.StringEquals, c.Next]))).toEqual(named);
+    for (const c of choice.Choices) expect(c.Variable).toBe('$.progress.next');
+    expect(choice.Default).toBe('Report');
   });
 
   it('has every transition target defined and every state reachable', () => {
@@ -102,19 +137,17 @@ describe('statemachine/backup.asl.yml', () => {
     expect(wait?.Type).toBe('Wait');
     expect((wait as unknown as { SecondsPath: string }).SecondsPath).toBe('$.progress.waitSeconds');
     expect(wait?.Next).toBe('Check Operations');
-    expect(states['Check Operations']?.Next).toBe('Operations Pending?');
-    // The only cycle: Choice -> Wait -> Check -> Choice. Check sets pending=false at settings.poll.maxIterations.
-    const cycleStates = ['Operations Pending?', 'Wait For Operations', 'Check Operations'];
+    // The loop: Next Step? -> Wait -> Check -> Next Step?. Check ends it at the run deadline or settings.poll.maxIterations.
+    expect(states['Check Operations']?.Next).toBe('Next Step?');
     for (const [name, s] of Object.entries(states)) {
-      if (cycleStates.includes(name)) continue;
-      for (const n of next(s))
-        expect(cycleStates.includes(n) && n !== 'Operations Pending?' ? `${name}->${n}` : 'ok').toBe('ok');
+      if (name === 'Next Step?') continue;
+      expect(next(s).includes('Wait For Operations') ? name : 'ok').toBe('ok');
     }
   });
 
   it('fails invalid input at the first state with a stable error name and the envelope as cause', () => {
     const first = states[definition.StartAt as string];
-    expect(first?.Catch?.[0]?.ErrorEquals).toEqual(['ValidationError']);
+    expect(first?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Describe Failure' }]);
     const fail = states['Run Failed'] as unknown as { Type: string; ErrorPath: string; CausePath: string };
     expect(fail.Type).toBe('Fail');
     expect(fail.ErrorPath).toBe('$.error');

@@ -38,11 +38,11 @@ describe('npm start', () => {
   it('shows progress and a summary table', () => {
     const { code, out, err } = cli();
     expect(code).toBe(0);
-    expect(err).toMatch(/Plan And Start/);
-    expect(err).toMatch(/check \d+: \d+\/\d+ done/);
+    expect(err).toMatch(/Start Operations/);
+    expect(err).toMatch(/check \d+: elastic \d+\/\d+ started, \d+ creating.*copies \d+\/\d+ done/);
     expect(out).toMatch(/SUCCEEDED/);
     expect(out).toMatch(/created\s+2/);
-    expect(out).toMatch(/Deleted:\n\s+arn:aws:docdb-elastic:.*\(no rule keeps it\)/);
+    expect(out).toMatch(/Deleted:\n\s+daily-orders-prod-[a-z0-9]+-\d{12} of orders-prod, 2026-11-\d\dT[\d:.]+Z: daily: all 7 kept by newer snapshots/);
   });
 
   it('saves the world, and the saved world runs the next day', () => {

@@ -44,7 +44,7 @@ describe('example world, policy "daily"', () => {
           .map((s) => s.id),
       );
       for (const d of diff.deleted) expect(ownedBefore.has(d), d).toBe(true);
-      for (const d of r.envelope.data.deleted) expect(d.reasons.length).toBeGreaterThan(0);
+      for (const d of r.envelope.data.deleted) expect(d.reasons?.length).toBeGreaterThan(0);
       // automated and hand-made snapshots are untouched
       const names = after.elasticClusters.flatMap((c) => c.snapshots.map((s) => s.name));
       expect(names).toEqual(expect.arrayContaining(['rds-automated-orders-prod-1', 'orders-prod-before-migration']));

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ResultEnvelope } from '../../functions/report/report.js';
 import { loadPolicyFile } from '../../functions/shared/config.js';
 import { type PolicyFile, parsePolicyYaml } from '../../functions/shared/policy.js';
 import { type RunResult, runWorkflow } from '../../local/runner.js';
@@ -12,18 +13,7 @@ export const exampleWorld = (): World =>
 export const world = (w: WorldInput): World => parseWorld(w);
 export const policies = (yaml: string): PolicyFile => parsePolicyYaml(yaml);
 
-export interface Envelope {
-  success: boolean;
-  data: {
-    id: string;
-    created_at: string;
-    status: 'SUCCEEDED' | 'PARTIAL';
-    summary: Record<string, number>;
-    failures: { target: string; code: string; message: string }[];
-    deleted: { snapshot: string; target: string; reasons: string[] }[];
-    plan?: Record<string, number>;
-  };
-}
+export type Envelope = ResultEnvelope;
 
 export async function run(opts: {
   world: World;

@@ -4,7 +4,7 @@
 import { ERROR_CODES } from '../../functions/shared/errors.js';
 import { isElasticSnapshotNameOf } from '../../functions/shared/naming.js';
 import { type Policy, retentionRules } from '../../functions/shared/policy.js';
-import { decideRetention } from '../../functions/shared/retention.js';
+import { decideAll } from '../fixtures/retention.js';
 import { isOwnedBy, OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
 import { METRICS } from '../../functions/shared/telemetry.js';
 import { MAX_FAILURES_KEPT } from '../../functions/shared/run.js';
@@ -85,7 +85,7 @@ export function brokenInvariants(x: InvariantInput): string[] {
     if (x.policy.retention) {
       const asRetention = (s: Snap) => ({ id: s.id, time: s.time, tags: Object.entries(s.tags).flatMap(([k, v]) => [k, `${k}=${v}`]) });
       const goneIds = new Set(gone.map((g) => g.id));
-      const decisions = decideRetention([...remaining, ...gone].map(asRetention), retentionRules(x.policy.retention), new Date(x.after.now), { minKeep });
+      const decisions = decideAll([...remaining, ...gone].map(asRetention), retentionRules(x.policy.retention), new Date(x.after.now), minKeep);
       for (const d of decisions) {
         if (d.keep && goneIds.has(d.snapshot.id)) problems.push(`deleted ${d.snapshot.id}, which the policy keeps (${d.reasons.join('; ')})`);
       }

@@ -46,10 +46,16 @@ describe('metrics of a run', () => {
       expect(perPolicy(METRICS.deleted)?.value).toBe(s.deleted);
       expect(perPolicy(METRICS.failed)?.value).toBe(1);
       expect(perPolicy(METRICS.duration)).toMatchObject({ unit: 'Seconds', value: r.virtualSeconds });
-      // The newest snapshot of every target was taken this run: the worst age is under the run's duration.
-      const age = perPolicy(METRICS.age)?.value ?? Number.NaN;
-      expect(age).toBeGreaterThanOrEqual(0);
-      expect(age).toBeLessThan(r.virtualSeconds / 3600 + 0.01);
+      // Freshness, per part when it finishes: every elastic target got a snapshot this run (its age is under
+      // the run's duration); a copy is as old as its source (the partner's newest is a day old).
+      const stalest = (part: string) => points.find((p) => p.name === METRICS.stalest && p.dims.Part === part)?.value ?? Number.NaN;
+      const elasticStalest = stalest('elastic') * 1000;
+      expect(elasticStalest).toBeGreaterThanOrEqual(Date.parse(w.now));
+      expect(stalest('copies') * 1000).toBe(Date.parse('2026-11-21T02:00:00.000Z'));
+      const ages = points.filter((p) => p.name === METRICS.age).map((p) => p.value);
+      expect(ages).toHaveLength(2);
+      expect(Math.min(...ages)).toBeLessThan(r.virtualSeconds / 3600 + 0.01);
+      expect(Math.max(...ages)).toBeGreaterThan(24);
       // account-wide total for the alarm, and per code for the dashboard
       expect(points.find((p) => p.name === METRICS.failed && JSON.stringify(p.dims) === JSON.stringify({ service: 'backup-orchestrator' }))?.value).toBe(1);
       expect(points.find((p) => p.dims[DIMENSIONS.code] === 'KMS_KEY_NOT_ACCESSIBLE')).toMatchObject({ name: METRICS.failed, value: 1 });
@@ -66,10 +72,10 @@ describe('metrics of a run', () => {
     const standIn = await startStandIn(w);
     try {
       const r = await run({ world: w, policyFile: examplePolicies(), input: { policy: 'daily' }, standIn });
-      const age = extract(r.emf).find((p) => p.name === METRICS.age)?.value ?? 0;
-      // payments-prod's newest snapshot is yesterday's (02:01), the run ends later today
-      expect(age).toBeGreaterThan(23);
-      expect(age).toBeLessThan(26);
+      // payments-prod's newest snapshot is yesterday's (02:01): the elastic part is that old
+      const stalest = extract(r.emf).find((p) => p.name === METRICS.stalest && p.dims.Part === 'elastic')?.value ?? 0;
+      expect(new Date(stalest * 1000).toISOString()).toBe('2026-11-21T02:01:00.000Z');
+      expect(r.envelope.data.parts.elastic.freshness).toMatchObject({ targets: 2, withoutRecoveryPoint: 0, stalestTarget: expect.stringContaining('1a2b3c4d-0002') });
     } finally {
       await standIn.close();
     }

@@ -54,8 +54,8 @@ describe('operator CLI', () => {
     expect(started.data.id).toMatch(/^arn:aws:states:us-east-1:123456789012:execution:backup-orchestrator-local:/);
     expect(Date.parse(started.data.created_at)).not.toBeNaN();
     expect(result.data).toMatchObject({ status: 'SUCCEEDED', summary: { created: 2 } });
-    expect(r.err).toMatch(/Plan And Start/);
-    expect(r.err).toMatch(/\d+\/\d+ done/);
+    expect(r.err).toMatch(/Start Operations/);
+    expect(r.err).toMatch(/elastic \d+\/\d+ started/);
 
     const latest = await cli('status');
     expect(latest.code).toBe(0);
@@ -78,13 +78,14 @@ describe('operator CLI', () => {
     const before = standIn.model.toWorld();
     const r = await cli('plan', '--policy', 'daily');
     expect(r.code).toBe(0);
-    const data = (r.lines[0] as { data: { account: string; create: unknown[]; copy: { kmsKeyId?: string }[]; delete: { reasons: string[] }[]; deleteCount: number } }).data;
+    const data = (r.lines[0] as { data: { account: string; plan: { create: number; copy: number; delete: number }; created: unknown[]; copied: { reasons: string[] }[]; deleted: { reasons: string[] }[] } }).data;
     expect(data.account).toBe('123456789012');
-    expect(data.create).toHaveLength(2);
-    expect(data.copy).toHaveLength(2);
-    expect(data.copy.filter((c) => c.kmsKeyId)).toHaveLength(1);
-    expect(data.deleteCount).toBeGreaterThan(0);
-    for (const d of data.delete) expect(d.reasons.length).toBeGreaterThan(0);
+    expect(data.plan).toMatchObject({ create: 2, copy: 2 });
+    expect(data.created).toHaveLength(2);
+    expect(data.copied).toHaveLength(2);
+    expect(data.copied.filter((c) => c.reasons.some((x) => x.startsWith('encrypted: copied with arn:aws:kms:')))).toHaveLength(1);
+    expect(data.plan.delete).toBeGreaterThan(0);
+    for (const d of data.deleted) expect(d.reasons.length).toBeGreaterThan(0);
     expect(diffWorlds(before, standIn.model.toWorld())).toEqual({ created: [], copied: [], deleted: [], tagged: [] });
     expect(Object.keys(standIn.model.calls).filter((op) => /^(Create|Copy|Delete|Tag|AddTags)/.test(op))).toEqual([]);
   });

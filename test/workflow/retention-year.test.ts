@@ -3,7 +3,7 @@
  * floor leave when applied day after day.
  */
 import { describe, expect, it } from 'vitest';
-import { decideRetention } from '../../functions/shared/retention.js';
+import { decideAll } from '../fixtures/retention.js';
 import { startStandIn } from '../../local/standin/server.js';
 import { clusterArn, policies, run, world } from './helpers.js';
 
@@ -42,12 +42,7 @@ describe('a year of daily runs', () => {
         );
         expect(created, `day ${day} snapshot`).toBeDefined();
         expected.push({ id: created?.name ?? '', time: new Date(created?.createdAt ?? 0), tags: [] });
-        const decisions = decideRetention(
-          expected,
-          { keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 3 },
-          m.now(),
-          { minKeep: 2 },
-        );
+        const decisions = decideAll(expected, { keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 3 }, m.now(), 2);
         expected = decisions.filter((d) => d.keep).map((d) => d.snapshot);
         deletedTotal += r.envelope.data.summary.deleted as number;
         const actual = [...m.elasticSnapshots.values()].map((s) => s.name).sort();
