@@ -9,7 +9,7 @@
  * every deletion is counted once, whatever happened on the way.
  */
 import { DeleteClusterSnapshotCommand, GetClusterSnapshotCommand } from '@aws-sdk/client-docdb-elastic';
-import { DeleteDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
+import { DeleteDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand } from '@aws-sdk/client-rds';
 import { describeClusterSnapshots, elasticTags, listClusters, listElasticSnapshots, sdkAttempts } from '../shared/aws.js';
 import type { Deps } from '../shared/clients.js';
 import { copyPhase, eligibleSources, heldCopy } from '../shared/copies.js';
@@ -77,7 +77,7 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
         r.deleted++;
         if (r.listed.length < MAX_LISTED) r.listed.push({ arn: item.arn, name: item.name, of: item.of, time: item.time, reasons: item.reasons });
         deps.logger.info('snapshot deleted', { target: item.target, operation: item.kind === 'elastic' ? 'DeleteClusterSnapshot' : 'DeleteDBClusterSnapshot', snapshot: item.id, reasons: item.reasons });
-      } else if (res.kind === 'retry') again.push(item);
+      } else if (res.kind === 'retry') again.push({ ...item, tried: true });
       else if (res.kind === 'failed') failures.push({ target: item.target, code: res.code, message: res.message });
     });
   }
@@ -153,19 +153,32 @@ async function deleteOne(deps: Deps, item: PlannedDeletion, mayHaveRun: boolean)
     return { kind: 'deleted' };
   } catch (err) {
     const e = toOrchestratorError(err, `deleting ${item.name} of ${item.of} (${item.target})`);
-    const ours = mayHaveRun || sdkAttempts(err) > 1;
+    const ours = mayHaveRun || item.tried === true || sdkAttempts(err) > 1;
     if (e.code === 'NOT_FOUND') return { kind: ours ? 'deleted' : 'gone' };
-    if (e.code === 'CONFLICT' && item.kind === 'elastic') {
-      // A conflict on a planned (ACTIVE) snapshot: if it is being deleted, that is what we wanted.
-      const status = await deps.clients.elastic
-        .send(new GetClusterSnapshotCommand({ snapshotArn: item.id }))
-        .then((res) => res.snapshot?.status)
-        .catch(() => 'gone');
-      if (status === 'DELETING' || status === 'gone') return { kind: ours ? 'deleted' : 'gone' };
-      return { kind: 'failed', code: 'CONFLICT', message: `${e.message} (status ${status})` };
-    }
     if (isTransient(e.code)) return { kind: 'retry' };
+    // A planned snapshot was available. A conflict, or any error after the SDK retried, may mean it is
+    // being deleted or gone already (perhaps by an earlier attempt): look before calling it a failure.
+    if (e.code === 'CONFLICT' || sdkAttempts(err) > 1) {
+      const state = await stateOf(deps, item);
+      if (state === 'gone' || state === 'deleting') return { kind: ours ? 'deleted' : 'gone' };
+      return { kind: 'failed', code: e.code, message: `${e.message} (status ${state})` };
+    }
     return { kind: 'failed', code: e.code, message: e.message };
+  }
+}
+
+/** Where a planned snapshot stands now: its status, or 'gone'. */
+async function stateOf(deps: Deps, item: PlannedDeletion): Promise<string> {
+  try {
+    if (item.kind === 'elastic') {
+      const res = await deps.clients.elastic.send(new GetClusterSnapshotCommand({ snapshotArn: item.id }));
+      return res.snapshot?.status === 'DELETING' ? 'deleting' : (res.snapshot?.status ?? 'gone');
+    }
+    const res = await deps.clients.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: item.id, SnapshotType: 'manual' }));
+    return res.DBClusterSnapshots?.[0]?.Status ?? 'gone';
+  } catch (err) {
+    const e = toOrchestratorError(err);
+    return e.code === 'NOT_FOUND' ? 'gone' : `unknown (${e.message})`;
   }
 }
 

@@ -11,13 +11,13 @@ import {
   type DBClusterSnapshot,
   DeleteDBClusterSnapshotCommand,
 } from '@aws-sdk/client-rds';
-import { describeClusterSnapshots, parseRdsSnapshotArn } from './aws.js';
+import { describeClusterSnapshots, parseRdsSnapshotArn, sdkAttempts } from './aws.js';
 import type { Deps } from './clients.js';
 import { type Candidate, decideTarget, type RetentionSettings } from './decide.js';
 import { isTransient, toOrchestratorError } from './errors.js';
 import { copySnapshotName, timeToken } from './naming.js';
 import { copyPrefix, type Policy, retentionSettings } from './policy.js';
-import type { CopyProgress, Failure, Run, SnapshotLine } from './run.js';
+import type { CopyProgress, Failure, InFlightCopy, Run, SnapshotLine } from './run.js';
 import { MAX_LISTED } from './run.js';
 import {
   COPY_KEYS,
@@ -303,6 +303,11 @@ export async function copyRound(
     const s = ownedById.get(f.name);
     const held = s ? heldCopy(s, policy) : undefined;
     const phase = copyPhase(s?.Status);
+    if (!s && f.unconfirmed && f.error) {
+      // The start failed after a retry, and no attempt landed after all: that is the failure.
+      fail(f.source, f.error.code, f.error.message);
+      continue;
+    }
     if (!s || phase === 'deleting') {
       const overdue = now.getTime() - Date.parse(f.startedAt) >= copyMs;
       fail(
@@ -319,13 +324,14 @@ export async function copyRound(
         fail(f.source, 'CONFLICT', `copy of ${f.source} not started: ${f.name} exists and is not this policy's copy of it`);
         continue;
       }
-      if (held.runId !== run.id) {
+      if (held.runId === run.id) c.started++;
+      else {
         c.leftToOthers++;
         if (c.listedLeft.length < MAX_LISTED) c.listedLeft.push({ ...line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region), reasons: [`run ${held.runId} is copying it`] });
         continue;
       }
     }
-    const g = { ...f, unconfirmed: undefined };
+    const g: InFlightCopy = { name: f.name, source: f.source, target: f.target, sourceTime: f.sourceTime, startedAt: f.startedAt };
     if (phase === 'available') {
       c.copied++;
       if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push(line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region));
@@ -423,7 +429,8 @@ export async function copyRound(
       if (copying >= max) break;
       const started = await startCopy(deps, run, policy, s);
       if (started === 'retry') break;
-      if (started === 'started' || started === 'unconfirmed') {
+      if (started !== 'started' && 'code' in started) fail(s.arn, started.code, started.message);
+      else {
         copying++;
         c.started += started === 'started' ? 1 : 0;
         c.inFlight.push({
@@ -432,9 +439,9 @@ export async function copyRound(
           target: s.target,
           sourceTime: s.time.toISOString(),
           startedAt: now.toISOString(),
-          ...(started === 'unconfirmed' ? { unconfirmed: true } : {}),
+          ...(started !== 'started' ? { unconfirmed: true, ...(started.error ? { error: started.error } : {}) } : {}),
         });
-      } else fail(s.arn, started.code, started.message);
+      }
     }
     cursor = e.key;
   }
@@ -467,7 +474,8 @@ async function removeCopy(deps: Deps, id: string): Promise<string> {
   }
 }
 
-type StartResult = 'started' | 'unconfirmed' | 'retry' | Pick<Failure, 'code' | 'message'>;
+/** Started; to be confirmed by the next listing (with the error to report if no copy shows up); try later; or failed. */
+type StartResult = 'started' | { unconfirmed: true; error?: Pick<Failure, 'code' | 'message'> } | 'retry' | { code: Failure['code']; message: string };
 
 async function startCopy(deps: Deps, run: Run, policy: Policy, s: Source): Promise<StartResult> {
   const copy = policy.copy;
@@ -489,10 +497,13 @@ async function startCopy(deps: Deps, run: Run, policy: Policy, s: Source): Promi
   } catch (err) {
     const e = toOrchestratorError(err, `CopyDBClusterSnapshot ${s.arn} -> ${s.name}`);
     // Already there: an earlier attempt landed (answer lost), or another run started it. The next listing tells.
-    if ((e.cause as Error | undefined)?.name === 'DBClusterSnapshotAlreadyExistsFault') return 'unconfirmed';
+    if ((e.cause as Error | undefined)?.name === 'DBClusterSnapshotAlreadyExistsFault') return { unconfirmed: true };
     deps.logger.warn('copy not started', { target: s.arn, operation: 'CopyDBClusterSnapshot', code: e.code, reason: e.message });
     if (isTransient(e.code)) return 'retry';
-    return { code: e.code, message: e.message.includes(s.arn) ? e.message : `${s.arn}: ${e.message}` };
+    const failure = { code: e.code, message: e.message.includes(s.arn) ? e.message : `${s.arn}: ${e.message}` };
+    // The SDK retried: an earlier attempt may have started the copy before this error. The next listing tells.
+    if (sdkAttempts(err) > 1) return { unconfirmed: true, error: failure };
+    return failure;
   }
 }
 

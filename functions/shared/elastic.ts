@@ -7,7 +7,7 @@ import {
   CreateClusterSnapshotCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-docdb-elastic';
-import { elasticTags, listClusters, listElasticSnapshots } from './aws.js';
+import { elasticTags, listClusters, listElasticSnapshots, sdkAttempts } from './aws.js';
 import type { Deps } from './clients.js';
 import { type ErrorCode, isTransient, toOrchestratorError } from './errors.js';
 import { elasticSnapshotName, isElasticSnapshotNameOf, timeToken } from './naming.js';
@@ -126,7 +126,8 @@ export async function createOne(
     return { outcome: { result: 'created', line: line(res.snapshot?.snapshotArn ?? name, now) }, warnings };
   } catch (err) {
     const e = toOrchestratorError(err, `cluster ${target.name} (${target.arn}): CreateClusterSnapshot ${name}`);
-    if (e.code === 'CONFLICT' || e.code === 'VALIDATION_ERROR') {
+    // A name in use, or any error after the SDK retried (an earlier attempt may have landed): look the name up.
+    if (e.code === 'CONFLICT' || e.code === 'VALIDATION_ERROR' || (!isTransient(e.code) && sdkAttempts(err) > 1)) {
       let existing: ClusterSnapshotInList | undefined;
       let existingTags: TagMap | undefined;
       try {

@@ -82,6 +82,8 @@ export interface PlannedDeletion extends SnapshotLine {
   /** Elastic ARN or RDS identifier: what the delete call takes. */
   id: string;
   target: string;
+  /** A delete was sent before (it met a transient error): one of those attempts may have landed. */
+  tried?: boolean;
 }
 
 export type PartName = 'elastic' | 'copies';
@@ -158,6 +160,8 @@ export interface InFlightCopy {
   startedAt: string;
   /** Started, but the answer was lost: the next listing tells whose it is. */
   unconfirmed?: boolean;
+  /** The error a retried start ended with, reported if the next listing shows no copy after all. */
+  error?: Pick<Failure, 'code' | 'message'>;
 }
 
 export interface CopyProgress {

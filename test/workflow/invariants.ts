@@ -5,7 +5,8 @@ import { ERROR_CODES } from '../../functions/shared/errors.js';
 import { isElasticSnapshotNameOf } from '../../functions/shared/naming.js';
 import { type Policy, retentionRules } from '../../functions/shared/policy.js';
 import { decideAll } from '../fixtures/retention.js';
-import { isOwnedBy, OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
+import { nameTime } from '../../functions/shared/copies.js';
+import { COPY_KEYS, isOwnedBy, OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
 import { METRICS } from '../../functions/shared/telemetry.js';
 import { MAX_FAILURES_KEPT } from '../../functions/shared/run.js';
 import type { World } from '../../local/standin/world.js';
@@ -41,7 +42,8 @@ export function snapshotsOf(w: World): Snap[] {
     target: s.tags[OWNERSHIP_KEYS.target] ?? `?:${s.clusterId}`,
     name: s.id,
     available: s.status === 'available' && s.type === 'manual',
-    time: new Date(s.createdAt),
+    // a copy holds its source's point in time
+    time: new Date(s.tags[COPY_KEYS.sourceTime] ?? nameTime(s.id) ?? s.createdAt),
     tags: s.tags,
   }));
   return [...elastic, ...copies];
