@@ -197,6 +197,59 @@ export async function runWorkflow(opts: RunOptions): Promise<RunResult> {
 let executionSeq = 0;
 const machines = new Map<string, StateMachine>();
 
+/**
+ * Virtual time shared by every execution against one stand-in, as a discrete-event simulation: an
+ * execution in a Wait sleeps until its wake time; the clock moves on only when no execution is running,
+ * to the earliest wake time. So two executions' waits overlap as they would on AWS, instead of adding up.
+ */
+class VirtualClock {
+  private readonly running = new Set<number>();
+  private sleepers: { id: number; wakeAt: number; wake: () => void }[] = [];
+  private pending = false;
+  constructor(private readonly model: Model) {}
+
+  enter(id: number): void {
+    this.running.add(id);
+  }
+
+  leave(id: number): void {
+    this.running.delete(id);
+    this.tick();
+  }
+
+  sleep(id: number, seconds: number): Promise<void> {
+    this.running.delete(id);
+    return new Promise((wake) => {
+      this.sleepers.push({ id, wakeAt: this.model.nowMs + Math.max(0, seconds) * 1000, wake });
+      this.tick();
+    });
+  }
+
+  private tick(): void {
+    if (this.pending) return;
+    this.pending = true;
+    // Let executions between states reach their next Wait (or Task) before the clock moves.
+    setImmediate(() => {
+      this.pending = false;
+      if (this.running.size > 0 || this.sleepers.length === 0) return;
+      const next = Math.min(...this.sleepers.map((s) => s.wakeAt));
+      this.model.nowMs = Math.max(this.model.nowMs, next);
+      const due = this.sleepers.filter((s) => s.wakeAt <= this.model.nowMs);
+      this.sleepers = this.sleepers.filter((s) => s.wakeAt > this.model.nowMs);
+      for (const s of due) {
+        this.running.add(s.id);
+        s.wake();
+      }
+    });
+  }
+}
+const clocks = new WeakMap<Model, VirtualClock>();
+const clockOf = (model: Model) => {
+  let c = clocks.get(model);
+  if (!c) clocks.set(model, (c = new VirtualClock(model)));
+  return c;
+};
+
 async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const { model } = standIn;
   useStandInEndpoints(standIn);
@@ -272,9 +325,11 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       }
     };
   }
+  const clock = clockOf(model);
+  const me = ++executionSeq;
   for (const [name, wait] of Object.entries(waits)) {
     taskResourceLocalHandlers[name] = async (input) => {
-      model.advance(Number(wait.Seconds ?? (wait.SecondsPath ? readPath(input, wait.SecondsPath) : 0)) || 0);
+      await clock.sleep(me, Number(wait.Seconds ?? (wait.SecondsPath ? readPath(input, wait.SecondsPath) : 0)) || 0);
       return {} as never;
     };
   }
@@ -288,6 +343,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
     machines.set(machineKey, machine);
   }
+  clock.enter(me);
   const execution = machine.run(opts.input as never, {
     overrides: {
       taskResourceLocalHandlers: taskResourceLocalHandlers as never,
@@ -351,6 +407,8 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       cause: cause?.message ?? (err as Error).message,
       ...base(),
     };
+  } finally {
+    clock.leave(me);
   }
   return result;
 }

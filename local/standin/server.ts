@@ -57,6 +57,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const service = serviceOf(req);
     const body = await readBody(req);
+    model.purge();
     if (extra && (await extra(service, req, body, res))) return;
     const url = new URL(req.url ?? '/', 'http://standin');
     if (service === 'rds') {
