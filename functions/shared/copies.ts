@@ -4,7 +4,7 @@
  * A copy holds its source's point in time: it is tagged with the source's ARN and creation time when it
  * starts, retention dates it by that time, and copy planning runs the same retention decision over the
  * copies held plus the sources not copied yet, so a run never starts a copy its own retention would
- * delete, and a source whose copy retention already deleted is not copied again (docs/copies.md).
+ * delete, and a source whose copy retention already deleted is not copied again (README "Copies").
  */
 import {
   CopyDBClusterSnapshotCommand,
