@@ -34,11 +34,21 @@ export interface ClientOptions {
    * The local rehearsal passes one that spends virtual time instead of real time.
    */
   backoffMs?: (attempt: number) => number;
-  /** Abandon a request that has not answered in this long (default 30 s): a hung call is retried. */
+  /**
+   * Abort a request that has not answered in this long (default REQUEST_TIMEOUT_MS); the aborted call is
+   * retried like any transient failure.
+   */
   requestTimeoutMs?: number;
 }
 
 export const MAX_ATTEMPTS = 4;
+/**
+ * A call that has not answered in 30 s is aborted and retried. With 4 attempts and the SDK's backoff
+ * (at most 20 s between attempts) one call takes at most about 3 minutes, so an invocation that stops
+ * starting work after 4 minutes (lambda.ts) ends well inside its 14-minute timeout.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const CONNECTION_TIMEOUT_MS = 5_000;
 
 export function createClients(region: string, options: ClientOptions = {}): Clients {
   // Standard retries (exponential backoff with jitter) absorb short throttling bursts, 5xx, resets and
@@ -48,7 +58,8 @@ export function createClients(region: string, options: ClientOptions = {}): Clie
     maxAttempts: MAX_ATTEMPTS,
     retryMode: 'standard' as const,
     ...(options.backoffMs ? { retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, options.backoffMs) } : {}),
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
+    // throwOnRequestTimeout: @smithy/node-http-handler 4.4+ only warns on a request timeout unless told to abort.
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
   };
   return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common) };
 }

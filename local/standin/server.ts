@@ -15,7 +15,23 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Holds an answer for `ms` (a latency fault), or until the client goes away: then the request is dropped,
+ * as a server drops a request whose connection closed, and nothing keeps the process alive.
+ */
+function hold(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      res.off('close', gone);
+      resolve(true);
+    }, ms);
+    const gone = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    res.once('close', gone);
+  });
+}
 let requestSeq = 0;
 
 function serviceOf(req: IncomingMessage): string {
@@ -67,7 +83,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
       model.count(op);
       try {
         const fault = model.takeFault(op, body);
-        if (fault?.latencyMs) await sleep(fault.latencyMs);
+        if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return;
         if (fault?.reset) return void req.socket.destroy();
         if (fault?.error)
           throw new ApiError(fault.error, RDS_ERRORS[fault.error] ?? 400, `injected fault ${fault.error}`);
@@ -104,7 +120,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
       model.count(route.op);
       try {
         const fault = model.takeFault(route.op, `${decodeURIComponent(url.pathname)} ${body}`);
-        if (fault?.latencyMs) await sleep(fault.latencyMs);
+        if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return;
         if (fault?.reset) return void req.socket.destroy();
         if (fault?.error) {
           const extra = fault.retryAfterSeconds !== undefined ? { retryAfter: fault.retryAfterSeconds } : {};

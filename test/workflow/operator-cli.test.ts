@@ -26,7 +26,7 @@ afterEach(async () => {
 
 function cli(...args: string[]): Promise<{ code: number | null; lines: unknown[]; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['cli/bin.js', '--stack', STACK, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/index.ts', '--stack', STACK, ...args], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs before `npm start` and `npm test` (prestart, pretest): when node_modules is missing, or does not
+// hold what package-lock.json locks, it installs the locked dependencies with `npm ci` first. So a fresh
+// clone needs no other command. Plain Node, no dependencies: it runs before any are installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+const read = (path) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
+const lock = read('package-lock.json');
+const installedPath = new URL('../node_modules/.package-lock.json', import.meta.url);
+
+function stale() {
+  if (!existsSync(installedPath)) return 'node_modules is missing';
+  const installed = JSON.parse(readFileSync(installedPath, 'utf8')).packages ?? {};
+  for (const [path, wanted] of Object.entries(lock.packages ?? {})) {
+    if (path === '') continue;
+    const have = installed[path];
+    // Optional packages for other platforms (esbuild's, for example) are never installed here.
+    if (!have) {
+      if (wanted.optional || wanted.devOptional) continue;
+      return `${path} is missing`;
+    }
+    if (have.version !== wanted.version) return `${path} is ${have.version}, the lockfile says ${wanted.version}`;
+  }
+  return undefined;
+}
+
+const why = stale();
+if (why) {
+  process.stderr.write(`dependencies are not installed as locked (${why}): running npm ci\n`);
+  // The project's .npmrc keeps npm quiet for `npm start -- --json`; the install says what matters.
+  const r = spawnSync('npm', ['ci', '--loglevel=warn'], { stdio: ['ignore', process.stderr, process.stderr], cwd: new URL('..', import.meta.url) });
+  if (r.status !== 0) {
+    process.stderr.write(`npm ci failed (exit ${r.status ?? r.signal}): see above\n`);
+    process.exit(r.status ?? 1);
+  }
+}
