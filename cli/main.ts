@@ -185,7 +185,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const region = await sts.config.region();
       const account = (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
       const deps = {
-        config: { region, logLevel: 'SILENT' as const, metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile, policyPath: o.config },
+        config: { region, logLevel: 'SILENT' as const, metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile, policyPath: o.config, deployedAt: new Date(0) },
         clients: createClients(region),
         now: () => new Date(),
         logger: createLogger('SILENT'),

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { parseArgs } from 'node:util';
 import { loadPolicyFile } from '../functions/shared/config.js';
+import { fitProblems } from '../functions/shared/deploy.js';
 import type { PolicyFile } from '../functions/shared/policy.js';
 import type { Progress } from '../functions/shared/run.js';
 import { progressLine } from '../cli/progress.js';
@@ -189,6 +190,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { world, policyFile, input, json } = opts;
+  // What serverless package would refuse because it cannot fit in a run: the rehearsal warns and runs it.
+  for (const problem of fitProblems(policyFile)) process.stderr.write(`warning: ${problem} (serverless package refuses this)\n`);
   // The world as the stand-in holds it (with ARNs assigned), to diff against the end state.
   const before = new Model(structuredClone(world)).toWorld();
   const log = (s: string) => process.stderr.write(s);

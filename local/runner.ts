@@ -256,7 +256,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const emf: string[] = [];
   const logLevel = opts.logLevel ?? 'SILENT';
   const deps: Deps = {
-    config: { region: model.region, logLevel, metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile: opts.policyFile, policyPath: '(local)' },
+    config: { region: model.region, logLevel, metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile: opts.policyFile, policyPath: '(local)', deployedAt: new Date(0) },
     // SDK retry backoff passes in virtual time, like the Wait states: the standard exponential delays.
     clients: createClients(model.region, {
       backoffMs: (attempt) => {
@@ -267,7 +267,12 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     }),
     now: () => model.now(),
     logger: createLogger(logLevel),
-    emit: (line) => emf.push(line),
+    // EMF documents carry the time CloudWatch files them under: the virtual time they were emitted.
+    emit: (line) => {
+      const doc = JSON.parse(line) as { _aws?: { Timestamp?: number } };
+      if (doc._aws) doc._aws.Timestamp = model.nowMs;
+      emf.push(JSON.stringify(doc));
+    },
     budgetEndsAt: () => Number.POSITIVE_INFINITY,
   };
   const { definition, functionOf, typeOf, waits } = loadDefinition(model.region, model.accountId, opts.definitionPath, { virtualWaits: true });

@@ -1,6 +1,8 @@
 // Reads and validates the policy file at `serverless package` time (an invalid file fails the package),
-// and derives from it what serverless.yml needs: one EventBridge Scheduler schedule per policy schedule,
-// and each function's least-privilege IAM statements (source accounts and KMS keys come from the policies).
+// checks what would fail at or after deploy (deadlines and loop bounds that cannot fit in a run, ARNs of
+// another region, names past AWS's limits: functions/shared/deploy.ts), and derives from it what
+// serverless.yml needs: names, schedules, each function's least-privilege IAM statements, the state
+// machine's role and logging, alarms and the dashboard.
 const { readFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const tsx = require('tsx/cjs/api');
@@ -8,6 +10,7 @@ const tsx = require('tsx/cjs/api');
 const { parsePolicyYaml } = tsx.require('../functions/shared/policy.ts', __filename);
 const { OWNERSHIP_KEYS, MANAGED_BY_VALUE } = tsx.require('../functions/shared/tags.ts', __filename);
 const { METRICS, DIMENSIONS, SERVICE } = tsx.require('../functions/shared/telemetry.ts', __filename);
+const { deployProblems, generatedNames, FUNCTION_KEYS } = tsx.require('../functions/shared/deploy.ts', __filename);
 
 function load() {
   const path = resolve(__dirname, '..', process.env.POLICY_FILE || 'policies.yml');
@@ -18,11 +21,47 @@ function load() {
   }
 }
 
+async function deployContext(resolveVariable) {
+  return {
+    service: String(await resolveVariable('self:service')),
+    stage: String(await resolveVariable('sls:stage')),
+    region: String(await resolveVariable('self:provider.region')),
+    roleNamePrefix: String(await resolveVariable("param:roleNamePrefix, ''")),
+  };
+}
+
+/** The policy file, checked for what would fail at or after deploy; the names the stack uses. */
+async function checked(resolveVariable) {
+  const file = load();
+  const ctx = await deployContext(resolveVariable);
+  const problems = deployProblems(file, ctx);
+  if (problems.length > 0) throw new Error(`the policy file cannot be deployed:\n  - ${problems.join('\n  - ')}`);
+  return { file, ctx, names: generatedNames(file, ctx) };
+}
+
+/** Names of the stack's functions, roles and state machine (shortened where AWS's limits need it). */
+module.exports.names = async ({ resolveVariable }) => (await checked(resolveVariable)).names;
+
+/** The time of packaging: a policy no run has reported on yet counts from its first scheduled run after it. */
+module.exports.packagedAt = () => new Date().toISOString();
+
+/** Tags on every resource of the stack: `--param stackTags=team=platform,cost-center=42`. */
+module.exports.stackTags = async ({ resolveVariable }) => {
+  const raw = String(await resolveVariable("param:stackTags, ''"));
+  const tags = {};
+  for (const pair of raw.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [k, ...v] = pair.split('=');
+    if (!k || v.length === 0) throw new Error(`--param stackTags: "${pair}" is not key=value (write team=platform,cost-center=42)`);
+    tags[k.trim()] = v.join('=').trim();
+  }
+  return tags;
+};
+
 const logicalId = (text) => text.replace(/[^A-Za-z0-9]/g, '');
 
-/** AWS::Scheduler::Schedule per enabled policy schedule: retry policy and a dead-letter queue included. */
-module.exports.schedules = async () => {
-  const file = load();
+/** AWS::Scheduler::Schedule per enabled policy schedule (retry policy, dead-letter queue), and the freshness check's. */
+module.exports.schedules = async ({ resolveVariable }) => {
+  const { file, names } = await checked(resolveVariable);
   const resources = {};
   for (const policy of file.policies) {
     policy.schedules.forEach((s, i) => {
@@ -30,7 +69,7 @@ module.exports.schedules = async () => {
       resources[`Schedule${logicalId(policy.name)}${i + 1}`] = {
         Type: 'AWS::Scheduler::Schedule',
         Properties: {
-          Name: { 'Fn::Sub': `\${AWS::StackName}-${policy.name}-${i + 1}` },
+          Name: names.schedules[`${policy.name}-${i + 1}`],
           Description: `backup-orchestrator policy ${policy.name}, schedule ${i + 1}`,
           ScheduleExpression: s.expression,
           ScheduleExpressionTimezone: s.timezone,
@@ -48,7 +87,107 @@ module.exports.schedules = async () => {
       };
     });
   }
+  resources.ScheduleFreshnessCheck = {
+    Type: 'AWS::Scheduler::Schedule',
+    Properties: {
+      Name: names.schedules['freshness-check'],
+      Description: 'backup-orchestrator: keeps each policy recovery point age current between runs',
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { 'Fn::GetAtt': ['CheckFreshnessLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+        RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 3 },
+      },
+    },
+  };
   return resources;
+};
+
+/**
+ * The roles that are not a function's own: the scheduler's, and the state machine's (its own, so its
+ * name carries the prefix and its boundary is set like every other role's). The state machine's log
+ * delivery permissions must be on "*": CloudWatch Logs' vended log delivery has no resource-level
+ * permission (Step Functions developer guide, "Logging using CloudWatch Logs").
+ */
+module.exports.roles = async ({ resolveVariable }) => {
+  const { names } = await checked(resolveVariable);
+  const boundary = String(await resolveVariable("param:permissionsBoundary, ''"));
+  const withBoundary = boundary ? { PermissionsBoundary: boundary } : {};
+  const fn = (key) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${names.functions[key]}` });
+  const workflowFunctions = FUNCTION_KEYS.filter((k) => k !== 'checkFreshness');
+  return {
+    SchedulerRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: names.roles.scheduler,
+        ...withBoundary,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'start-backup-runs',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: 'BackupStateMachine' } },
+                { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
+                { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fn('checkFreshness') },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    StateMachineRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: names.roles.stateMachine,
+        ...withBoundary,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'run-backups',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'lambda:InvokeFunction',
+                  // the functions, and their versions and aliases
+                  Resource: workflowFunctions.flatMap((k) => [fn(k), { 'Fn::Join': [':', [fn(k), '*']] }]),
+                },
+                {
+                  Effect: 'Allow',
+                  Action: [
+                    'logs:CreateLogDelivery',
+                    'logs:GetLogDelivery',
+                    'logs:UpdateLogDelivery',
+                    'logs:DeleteLogDelivery',
+                    'logs:ListLogDeliveries',
+                    'logs:PutResourcePolicy',
+                    'logs:DescribeResourcePolicies',
+                    'logs:DescribeLogGroups',
+                  ],
+                  Resource: '*',
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  };
 };
 
 const region = '${AWS::Region}';
@@ -121,7 +260,7 @@ function operationStatements(file) {
 
 /** Per-function IAM statements (serverless-iam-roles-per-function). */
 module.exports.iam = async ({ resolveVariable }) => {
-  const file = load();
+  const { file } = await checked(resolveVariable);
   const tracing = String(await resolveVariable("param:tracing, 'false'")) === 'true';
   // X-Ray has no resource-level permissions: with tracing on, every function may send its segments.
   const xray = tracing ? [{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }] : [];
@@ -135,6 +274,8 @@ function statementsByFunction(file) {
     validateInput: [],
     report: [],
     describeFailure: [],
+    // GetMetricData has no resource-level permission: it must be "*" (reads the run's own metrics back).
+    checkFreshness: [{ Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: '*' }],
     startOperations: operationStatements(file),
     checkOperations: operationStatements(file),
     applyTags: [
@@ -180,7 +321,7 @@ const STATES_ALARMS = [
  * alarmEmail (subscribe an address), metricsNamespace.
  */
 module.exports.monitoring = async ({ resolveVariable }) => {
-  const file = load();
+  const { file } = await checked(resolveVariable);
   const namespace = await resolveVariable("param:metricsNamespace, 'BackupOrchestrator'");
   const existingTopic = await resolveVariable("param:alarmTopicArn, ''");
   const email = await resolveVariable("param:alarmEmail, ''");
@@ -251,12 +392,11 @@ module.exports.monitoring = async ({ resolveVariable }) => {
     },
   };
   for (const policy of freshnessPolicies(file)) {
-    const periods = Math.ceil(policy.rpoHours);
     resources[`AlarmFreshness${logicalId(policy.name)}`] = {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: stack(`Freshness-${policy.name}`),
-        AlarmDescription: `backup-orchestrator: policy ${policy.name} has a target whose newest snapshot is older than ${policy.rpoHours} h, or no run reported for ${policy.rpoHours} h. See README "Operating".`,
+        AlarmDescription: `backup-orchestrator: policy ${policy.name} has a current target whose newest recovery point is older than ${policy.rpoHours} h (or, with none, whose first scheduled run is). See README "Operating".`,
         Namespace: namespace,
         MetricName: METRICS.age,
         Dimensions: [
@@ -264,13 +404,33 @@ module.exports.monitoring = async ({ resolveVariable }) => {
           { Name: DIMENSIONS.policy, Value: policy.name },
         ],
         Statistic: 'Maximum',
-        Period: 3600,
-        // Every hour of the RPO window must breach: an hour without a report counts as breaching, so a
-        // silent orchestrator alarms once a whole RPO passes without a fresh figure.
-        EvaluationPeriods: periods,
-        DatapointsToAlarm: periods,
+        // The freshness check emits the age every 15 minutes: the alarm fires within one period of a
+        // target passing its RPO. A period without a figure keeps the alarm as it was; the check's own
+        // silence has its alarm below.
+        Period: 900,
+        EvaluationPeriods: 1,
         Threshold: policy.rpoHours,
         ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'ignore',
+        ...actions,
+      },
+    };
+  }
+  if (freshnessPolicies(file).length > 0) {
+    resources.AlarmFreshnessCheckSilent = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: stack('FreshnessCheckSilent'),
+        AlarmDescription: 'backup-orchestrator: the freshness check has not reported for 45 minutes (its schedule, its function or its permissions are broken), so the freshness alarms see nothing new. See README "Operating".',
+        Namespace: namespace,
+        MetricName: METRICS.checked,
+        Dimensions: [{ Name: DIMENSIONS.service, Value: SERVICE }],
+        Statistic: 'Sum',
+        Period: 900,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'breaching',
         ...actions,
       },

@@ -17,8 +17,14 @@ export async function checkOperations(state: RunState, policy: Policy, deps: Dep
   const settings = deps.config.policyFile.settings;
   const now = deps.now();
   const iteration = before.iteration + 1;
-  const pastRun = now.getTime() >= Date.parse(run.runDeadline) || iteration >= settings.poll.maxIterations;
-  const pastCreate = pastRun || now.getTime() >= Date.parse(run.createDeadline);
+  // Why the run ends now, if it does: its deadline, or the bound on checks.
+  const runEnds =
+    now.getTime() >= Date.parse(run.runDeadline)
+      ? `its deadline, ${run.runDeadline}`
+      : iteration >= settings.poll.maxIterations
+        ? `after ${iteration} checks, settings.poll.maxIterations`
+        : undefined;
+  const pastCreate = runEnds !== undefined || now.getTime() >= Date.parse(run.createDeadline);
   let p: Progress = { ...before, iteration };
 
   if (p.elastic.stage === 'active') {
@@ -28,7 +34,7 @@ export async function checkOperations(state: RunState, policy: Policy, deps: Dep
     p = { ...p, elastic: followed.elastic, log: withFailures(p.log, followed.failures) };
   }
   if (p.copies.stage === 'active') {
-    const round = await copyRound(deps, run, policy, p.copies, { pastRunDeadline: pastRun, budgetEndsAt: deps.budgetEndsAt() });
+    const round = await copyRound(deps, run, policy, p.copies, { ...(runEnds ? { runEnds } : {}), budgetEndsAt: deps.budgetEndsAt() });
     p = { ...p, copies: round.copies, log: withFailures(p.log, round.failures) };
   }
   deps.logger.info('operations checked', {

@@ -2,6 +2,7 @@
  * AWS clients and the clock, built once per cold start and injected into the cores.
  * Endpoints follow the SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_RDS, ...).
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DocDBElasticClient } from '@aws-sdk/client-docdb-elastic';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
@@ -12,6 +13,7 @@ import { createLogger } from './telemetry.js';
 export interface Clients {
   elastic: DocDBElasticClient;
   rds: RDSClient;
+  cloudwatch: CloudWatchClient;
 }
 
 export interface Deps {
@@ -61,7 +63,7 @@ export function createClients(region: string, options: ClientOptions = {}): Clie
     // throwOnRequestTimeout: @smithy/node-http-handler 4.4+ only warns on a request timeout unless told to abort.
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
   };
-  return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common) };
+  return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common), cloudwatch: new CloudWatchClient(common) };
 }
 
 let defaults: Promise<Deps> | undefined;

@@ -13,6 +13,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   METRICS_NAMESPACE: z.string().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace').default('BackupOrchestrator'),
   TRACING: z.enum(['true', 'false']).default('false'),
+  /** When the stack was packaged (set by serverless package): a policy no run has reported on counts from its first scheduled run after it. */
+  DEPLOYED_AT: z.iso.datetime({ offset: true }).optional(),
 });
 
 export interface AppConfig {
@@ -22,6 +24,7 @@ export interface AppConfig {
   tracing: boolean;
   policyFile: PolicyFile;
   policyPath: string;
+  deployedAt: Date;
 }
 
 export function loadPolicyFile(path: string): PolicyFile {
@@ -48,5 +51,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tracing: parsed.data.TRACING === 'true',
     policyFile: loadPolicyFile(policyPath),
     policyPath,
+    deployedAt: new Date(parsed.data.DEPLOYED_AT ?? 0),
   };
 }

@@ -153,8 +153,9 @@ export function eligibleSources(policy: Policy, run: Run, shared: readonly DBClu
     .flatMap((s): Source[] => {
       const arn = s.DBClusterSnapshotArn ?? '';
       const parsed = parseRdsSnapshotArn(arn);
-      if (!parsed || !s.SnapshotCreateTime) return [];
-      if (s.SnapshotType !== 'shared' || s.Status !== 'available') return [];
+      // The listing asked for SnapshotType=shared; its items are not told apart by their SnapshotType field
+      // (moto says manual; AWS is believed to say shared): only the sharer's account in the ARN counts.
+      if (!parsed || !s.SnapshotCreateTime || s.Status !== 'available') return [];
       if (!rules.sourceAccounts.includes(parsed.account)) return [];
       if (!(rules.engines as readonly string[]).includes(s.Engine ?? '')) return [];
       const clusterId = s.DBClusterIdentifier ?? '';
@@ -284,7 +285,7 @@ export async function copyRound(
   run: Run,
   policy: Policy,
   before: CopyProgress,
-  opts: { pastRunDeadline: boolean; budgetEndsAt: number },
+  opts: { runEnds?: string; budgetEndsAt: number },
 ): Promise<CopyRoundResult> {
   if (before.stage !== 'active' || !policy.copy) return { copies: before, failures: [] };
   const { rds } = deps.clients;
@@ -345,13 +346,13 @@ export async function copyRound(
     }
     // Still copying: cancel it at its deadline, or at the run's.
     const overdue = now.getTime() - Date.parse(f.startedAt) >= copyMs;
-    if (overdue || opts.pastRunDeadline) {
+    if (overdue || opts.runEnds) {
       try {
         await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: f.name }));
       } catch (err) {
         const e = toOrchestratorError(err, `cancelling copy ${f.name} of ${f.source}`);
         if (e.code !== 'NOT_FOUND') {
-          if (isTransient(e.code) && !opts.pastRunDeadline) {
+          if (isTransient(e.code) && opts.runEnds === undefined) {
             c.inFlight.push(g);
             continue;
           }
@@ -366,7 +367,7 @@ export async function copyRound(
         'DEADLINE_EXCEEDED',
         overdue
           ? `copy ${f.name} of ${f.source} was still copying after ${policy.deadlines.copyMinutes} minutes: cancelled by deleting the target`
-          : `copy ${f.name} of ${f.source} was still copying at the run's deadline (${run.runDeadline}): cancelled by deleting the target`,
+          : `copy ${f.name} of ${f.source} was still copying when the run ended (${opts.runEnds}): cancelled by deleting the target`,
       );
       continue;
     }
@@ -392,7 +393,7 @@ export async function copyRound(
   let cursor = before.cursor;
   let stopped = false;
   for (const e of queue) {
-    if (opts.pastRunDeadline) break;
+    if (opts.runEnds) break;
     if (deps.now().getTime() >= opts.budgetEndsAt) {
       stopped = true;
       break;
@@ -447,16 +448,16 @@ export async function copyRound(
   }
   const unprocessed = plan.queue.filter((e) => cursor === undefined || e.key > cursor);
   const remaining = unprocessed.filter((e) => e.state === 'copy');
-  if (opts.pastRunDeadline) {
+  if (opts.runEnds) {
     for (const e of remaining) {
-      fail(e.source.arn, 'DEADLINE_EXCEEDED', `copy of ${e.source.arn} never started: the run reached its deadline (${run.runDeadline}) with it still queued`);
+      fail(e.source.arn, 'DEADLINE_EXCEEDED', `copy of ${e.source.arn} never started: the run ended (${opts.runEnds}) with it still queued`);
     }
     cursor = plan.queue.at(-1)?.key ?? cursor;
   }
   c.cursor = cursor;
-  c.queued = opts.pastRunDeadline ? 0 : remaining.length;
+  c.queued = opts.runEnds ? 0 : remaining.length;
   c.planned = c.started + c.queued + c.wouldCopy;
-  if (c.inFlight.length === 0 && (opts.pastRunDeadline || (!stopped && unprocessed.length === 0))) {
+  if (c.inFlight.length === 0 && (opts.runEnds || (!stopped && unprocessed.length === 0))) {
     c.stage = 'tags';
     c.doneAt = now.toISOString();
   }

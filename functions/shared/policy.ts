@@ -5,6 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { type CalendarDuration, parseDuration } from './duration.js';
+import { RUN_BUDGET_SECONDS } from './limits.js';
 import { parseSchedule } from './schedule.js';
 import { ValidationError } from './errors.js';
 import type { RetentionSettings } from './decide.js';
@@ -13,8 +14,12 @@ import { MAX_TAGS_PER_RESOURCE, OWNERSHIP_KEYS, RESERVED_TAGS_ON_COPY, TAG_PREFI
 
 export const ENGINES = ['docdb', 'aurora-mysql', 'aurora-postgresql'] as const;
 export const ELASTIC_CLUSTER_ARN_RE = /^arn:aws[a-z-]*:docdb-elastic:([a-z0-9-]+):(\d{12}):cluster\/[A-Za-z0-9-]+$/;
-const KMS_KEY_RE =
-  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/;
+/** A KMS key ARN: the only form an IAM policy can grant (KMS authorises on the key's ARN). */
+const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const KMS_KEY_MESSAGE =
+  'must be a key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab: ' +
+  'the IAM policy that lets the copy use the key must name the key ARN (an alias or a bare key id grants nothing, ' +
+  'because KMS authorises on the key ARN); find it with aws kms describe-key --key-id alias/<name> --query KeyMetadata.Arn';
 const POLICY_NAME_RE = /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/;
 
 const cronOrRate = z.string().superRefine((s, ctx) => {
@@ -87,7 +92,7 @@ const copySchema = z.strictObject({
     .optional(),
   engines: z.array(z.enum(ENGINES)).min(1).default(['docdb']),
   select: z.enum(['newest', 'all']).default('newest'),
-  kmsKeyId: z.string().regex(KMS_KEY_RE, 'must be a KMS key ARN, key id, alias ARN or alias/name').optional(),
+  kmsKeyId: z.string().regex(KMS_KEY_ARN_RE, KMS_KEY_MESSAGE).optional(),
   targetPrefix: z
     .string()
     .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,15}$/, 'must start with a letter, then letters, digits, hyphens; 16 at most')
@@ -176,26 +181,39 @@ const policySchema = z
     }
   });
 
+const pollSchema = z
+  .strictObject({
+    initialSeconds: z.number().int().min(1).max(3600).default(600),
+    maxSeconds: z.number().int().min(1).max(3600).default(3600),
+    backoff: z.number().min(1).max(4).default(2),
+    maxIterations: z.number().int().min(1).max(1000).optional(),
+  })
+  // Without maxIterations, the loop may check as often as its waits fit in a run.
+  .transform((p) => ({ ...p, maxIterations: p.maxIterations ?? checksThatFit(p) }));
+
+/** The most checks whose waits add up to no more than a run's budget. */
+export function checksThatFit(p: { initialSeconds: number; maxSeconds: number; backoff: number }): number {
+  let n = 0;
+  let wait = 0;
+  let total = 0;
+  while (n < 1000) {
+    wait = n === 0 ? p.initialSeconds : Math.min(p.maxSeconds, Math.max(p.initialSeconds, Math.round(wait * p.backoff)));
+    if (total + wait > RUN_BUDGET_SECONDS) break;
+    total += wait;
+    n++;
+  }
+  return Math.max(1, n);
+}
+
 const settingsSchema = z.strictObject({
   maxCopiesInFlight: z.number().int().min(1).max(5).default(5),
-  poll: z
-    .strictObject({
-      initialSeconds: z.number().int().min(1).max(3600).default(600),
-      maxSeconds: z.number().int().min(1).max(3600).default(3600),
-      backoff: z.number().min(1).max(4).default(2),
-      maxIterations: z.number().int().min(1).max(1000).default(200),
-    })
-    .default({ initialSeconds: 600, maxSeconds: 3600, backoff: 2, maxIterations: 200 }),
+  poll: pollSchema.prefault({}),
   concurrency: z.number().int().min(1).max(50).default(10),
 });
 
 const fileSchema = z
   .strictObject({
-    settings: settingsSchema.default({
-      maxCopiesInFlight: 5,
-      poll: { initialSeconds: 600, maxSeconds: 3600, backoff: 2, maxIterations: 200 },
-      concurrency: 10,
-    }),
+    settings: settingsSchema.prefault({}),
     policies: z.array(policySchema).min(1, 'define at least one policy'),
   })
   .superRefine((f, ctx) => {

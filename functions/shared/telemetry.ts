@@ -17,6 +17,8 @@ export const METRICS = {
   age: 'RecoveryPointAgeHours',
   /** The stalest current target's newest recovery point (epoch seconds), per part: the freshness check reads it back. */
   stalest: 'RecoveryPointTimestamp',
+  /** 1 each time the freshness check ran: its silence alarms. */
+  checked: 'FreshnessChecked',
 } as const;
 export const DIMENSIONS = { service: 'service', policy: 'Policy', code: 'ErrorCode', part: 'Part' } as const;
 
@@ -63,6 +65,15 @@ export function runFreshnessDocuments(namespace: string, f: { policy: string; pa
   return [
     doc({ [DIMENSIONS.policy]: f.policy }, (m) => m.addMetric(METRICS.age, MetricUnit.NoUnit, round2(Math.max(0, f.now.getTime() - f.stalest.getTime()) / 3_600_000))),
     doc({ [DIMENSIONS.policy]: f.policy, [DIMENSIONS.part]: f.part }, (m) => m.addMetric(METRICS.stalest, MetricUnit.Seconds, Math.floor(f.stalest.getTime() / 1000))),
+  ];
+}
+
+/** What the freshness check emits: each watched policy's age now {service, Policy}, and its own heartbeat {service}. */
+export function freshnessCheckDocuments(namespace: string, policies: readonly { policy: string; ageHours: number }[]): string[] {
+  const doc = emfDocument(namespace);
+  return [
+    ...policies.map((p) => doc({ [DIMENSIONS.policy]: p.policy }, (m) => m.addMetric(METRICS.age, MetricUnit.NoUnit, round2(p.ageHours)))),
+    doc({}, (m) => m.addMetric(METRICS.checked, MetricUnit.Count, 1)),
   ];
 }
 

@@ -29,7 +29,7 @@ export async function startOperations(state: Omit<RunState, 'progress'> & { prog
     p = { ...p, elastic: round.elastic, tagged: p.tagged + round.tagged, log: withFailures(p.log, round.failures) };
   }
   if (first && p.copies.stage === 'active') {
-    const round = await copyRound(deps, run, policy, p.copies, { pastRunDeadline: false, budgetEndsAt: deps.budgetEndsAt() });
+    const round = await copyRound(deps, run, policy, p.copies, { budgetEndsAt: deps.budgetEndsAt() });
     p = { ...p, copies: round.copies, log: withFailures(p.log, round.failures) };
   }
   if (first) p = { ...p, waitSeconds: settings.poll.initialSeconds };

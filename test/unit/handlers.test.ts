@@ -20,6 +20,7 @@ import {
   DescribeDBClusterSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -54,8 +55,8 @@ policies:
     tags: { static: { team: platform } }
 `);
 const deps = (now = NOW): Deps => ({
-  config: { region: 'us-east-1', logLevel: 'SILENT', metricsNamespace: 'Test', tracing: false, policyFile, policyPath: 'test' },
-  clients: { elastic: new DocDBElasticClient({ region: 'us-east-1' }), rds: new RDSClient({ region: 'us-east-1' }) },
+  config: { region: 'us-east-1', logLevel: 'SILENT', metricsNamespace: 'Test', tracing: false, policyFile, policyPath: 'test', deployedAt: new Date(0) },
+  clients: { elastic: new DocDBElasticClient({ region: 'us-east-1' }), rds: new RDSClient({ region: 'us-east-1' }), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }) },
   now: () => now,
   logger: createLogger('SILENT'),
   emit: () => undefined,
@@ -71,6 +72,7 @@ const conflict = () => new ConflictException({ message: 'exists', $metadata: {},
 beforeEach(() => {
   elastic.reset();
   rds.reset();
+  elastic.on(ListClustersCommand).resolves({ clusters: [{ clusterArn: C1, clusterName: 'one', status: 'ACTIVE' }] });
 });
 
 describe('validate-input handler', () => {

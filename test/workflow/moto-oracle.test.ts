@@ -100,8 +100,10 @@ const differencesMet = new Set<DifferenceId>();
 
 const which = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' });
 const MOTO_SERVER = which.status === 0 ? which.stdout.trim() : '';
+// .ci/run sets BO_REQUIRE_SECOND_OPINIONS: there a missing moto is a failure, not a skip.
+if (!MOTO_SERVER && process.env.BO_REQUIRE_SECOND_OPINIONS) throw new Error('moto-oracle: moto_server is not on PATH, and .ci/run requires it');
 if (!MOTO_SERVER) {
-  console.log('moto-oracle: skipped: moto_server is not installed (pip install "moto[server]" to compare the stand-in with moto)');
+  console.log('moto-oracle: skipped: moto_server is not installed (pip install "moto[server]" to compare the stand-in with moto; .ci/run requires it)');
 }
 
 // --- the account both oracles hold -------------------------------------------------------------

@@ -1,0 +1,9 @@
+import type { Deps } from '../shared/clients.js';
+import { makeHandler } from '../shared/lambda.js';
+import { checkFreshness, type PolicyFreshness } from './check-freshness.js';
+
+export async function core(_event: unknown, deps: Deps): Promise<PolicyFreshness[]> {
+  return checkFreshness(deps, deps.config.deployedAt);
+}
+
+export const handler = makeHandler(core);
