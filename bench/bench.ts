@@ -4,9 +4,9 @@
  * Options: --sizes 10,100,1000  --no-naive  --no-bundles
  */
 import { parseArgs } from 'node:util';
-import { elasticSnapshotName } from '../functions/shared/naming.js';
-import { parsePolicyYaml } from '../functions/shared/policy.js';
-import { ownershipTags } from '../functions/shared/tags.js';
+import { elasticSnapshotName } from '../functions/domain/naming.js';
+import { parsePolicyYaml } from '../functions/domain/policy.js';
+import { ownershipTags } from '../functions/domain/tags.js';
 import { type RunResult, runWorkflow } from '../local/runner.js';
 import { startStandIn } from '../local/standin/server.js';
 import { parseWorld, type WorldInput } from '../local/standin/world.js';

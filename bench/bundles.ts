@@ -4,15 +4,12 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { FUNCTION_KEYS } from '../functions/domain/deploy.js';
 
-const FUNCTIONS: Record<string, string> = {
-  validateInput: 'functions/validate-input/handler.ts',
-  startOperations: 'functions/start-operations/handler.ts',
-  checkOperations: 'functions/check-operations/handler.ts',
-  applyTags: 'functions/apply-tags/handler.ts',
-  applyRetention: 'functions/apply-retention/handler.ts',
-  report: 'functions/report/handler.ts',
-};
+/** Every function of serverless.yml: its folder is the kebab case of its key. */
+const FUNCTIONS: Record<string, string> = Object.fromEntries(
+  FUNCTION_KEYS.map((k) => [k, `functions/${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}/handler.ts`]),
+);
 
 export async function measureBundles(): Promise<{ function: string; bytes: number; initMs: number }[]> {
   const root = new URL('..', import.meta.url).pathname;

@@ -16,13 +16,14 @@ import {
   DescribeDBClusterSnapshotsCommand,
   ListTagsForResourceCommand as RdsListTags,
 } from '@aws-sdk/client-rds';
-import { describeClusterSnapshots, elasticTags, listClusters, listElasticSnapshots } from '../functions/shared/aws.js';
-import type { Deps } from '../functions/shared/clients.js';
-import { eligibleSources } from '../functions/shared/copies.js';
-import { decideTarget } from '../functions/shared/decide.js';
-import { elasticSnapshotName } from '../functions/shared/naming.js';
-import { findPolicy, retentionSettings } from '../functions/shared/policy.js';
-import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags } from '../functions/shared/tags.js';
+import { describeClusterSnapshots } from '../functions/aws/rds.js';
+import { elasticTags, listClusters, listElasticSnapshots } from '../functions/aws/elastic.js';
+import type { Deps } from '../functions/runtime/deps.js';
+import { eligibleSources } from '../functions/domain/copy-plan.js';
+import { decideTarget } from '../functions/domain/decide.js';
+import { elasticSnapshotName } from '../functions/domain/naming.js';
+import { findPolicy, retentionSettings } from '../functions/domain/policy.js';
+import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags } from '../functions/domain/tags.js';
 
 type Item = { kind: 'create'; cluster: string; name: string; arn?: string; done?: boolean } | { kind: 'copy'; source: string; name: string; encrypted: boolean; target: string; arn?: string; done?: boolean };
 const policyOf = (deps: Deps) => deps.config.policyFile.policies[0] as NonNullable<ReturnType<typeof findPolicy>>;

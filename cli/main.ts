@@ -8,7 +8,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
-  GetExecutionHistoryCommand,
+  paginateGetExecutionHistory,
   type HistoryEvent,
   ListExecutionsCommand,
   SFNClient,
@@ -16,16 +16,17 @@ import {
 } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError } from 'commander';
-import { parseRdsSnapshotArn } from '../functions/shared/aws.js';
-import { createClients } from '../functions/shared/clients.js';
-import { ELASTIC_CLUSTER_ARN_RE } from '../functions/shared/policy.js';
-import { loadPolicyFile } from '../functions/shared/config.js';
-import { type ErrorCode, OrchestratorError, toOrchestratorError, ValidationError } from '../functions/shared/errors.js';
-import { runInputSchema } from '../functions/shared/run.js';
-import { createLogger } from '../functions/shared/telemetry.js';
+import { parseRdsSnapshotArn } from '../functions/domain/arns.js';
+import { createClients } from '../functions/aws/clients.js';
+import { ELASTIC_CLUSTER_ARN_RE } from '../functions/domain/policy.js';
+import { loadPolicyFile } from '../functions/runtime/config.js';
+import { type ErrorCode, NotFoundError, ValidationError } from '../functions/domain/errors.js';
+import { toOrchestratorError } from '../functions/aws/errors.js';
+import { runInputSchema } from '../functions/domain/run.js';
+import { createLogger } from '../functions/runtime/telemetry.js';
 import { plan } from './plan.js';
 import { progressLine } from './progress.js';
-import type { Progress } from '../functions/shared/run.js';
+import type { Progress } from '../functions/domain/run.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -62,7 +63,7 @@ async function stateMachineArn(g: Globals): Promise<string> {
   }
   const res = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: g.stack }));
   const arn = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'StateMachineArn')?.OutputValue;
-  if (!arn) throw new OrchestratorError('NOT_FOUND', `stack ${g.stack} has no StateMachineArn output`);
+  if (!arn) throw new NotFoundError(`stack ${g.stack} has no StateMachineArn output`);
   return arn;
 }
 
@@ -79,12 +80,7 @@ async function follow(sfn: SFNClient, executionArn: string, intervalMs: number, 
   let seen = 0;
   for (;;) {
     const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 1000 }, { executionArn })) events.push(...(page.events ?? []));
     for (const e of events.slice(seen)) {
       const name = e.stateEnteredEventDetails?.name;
       if (name && e.type?.endsWith('StateEntered') && e.type !== 'ChoiceStateEntered' && e.type !== 'WaitStateEntered') io.err(`${e.timestamp?.toISOString?.() ?? ''} ${name}`);
@@ -160,7 +156,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (!executionArn) {
         const list = await sfn.send(new ListExecutionsCommand({ stateMachineArn: await stateMachineArn(globals()), maxResults: 1 }));
         executionArn = list.executions?.[0]?.executionArn;
-        if (!executionArn) throw new OrchestratorError('NOT_FOUND', 'the state machine has no runs yet');
+        if (!executionArn) throw new NotFoundError('the state machine has no runs yet');
       }
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       ok(io, {
@@ -199,7 +195,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .command('validate-config')
     .description('check a policy file (default policies.yml)')
     .argument('[file]', 'policy file', 'policies.yml')
-    .action(async (file: string) => {
+    .action((file: string) => {
       const f = loadPolicyFile(file);
       ok(io, {
         file,

@@ -6,9 +6,9 @@ import { applyRetention } from '../functions/apply-retention/apply-retention.js'
 import { applyTags } from '../functions/apply-tags/apply-tags.js';
 import { checkOperations } from '../functions/check-operations/check-operations.js';
 import { buildReport, type ResultEnvelope } from '../functions/report/report.js';
-import type { Deps } from '../functions/shared/clients.js';
-import { findPolicy } from '../functions/shared/policy.js';
-import type { Progress, RunState } from '../functions/shared/run.js';
+import type { Deps } from '../functions/runtime/deps.js';
+import { findPolicy } from '../functions/domain/policy.js';
+import type { Progress, RunState } from '../functions/domain/run.js';
 import { startOperations } from '../functions/start-operations/start-operations.js';
 import { validateRun } from '../functions/validate-input/validate-input.js';
 

@@ -1,5 +1,5 @@
 /** One line of live progress for `npm start` and `start --follow`: both parts and the failures so far. */
-import type { Progress } from '../functions/shared/run.js';
+import type { Progress } from '../functions/domain/run.js';
 
 export function progressLine(p: Progress): string {
   const parts: string[] = [`check ${p.iteration}:`];

@@ -7,10 +7,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 // (the pinned versions run on Node 20): keep it quiet. Read when the first client is built.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { parseArgs } from 'node:util';
-import { loadPolicyFile } from '../functions/shared/config.js';
-import { fitProblems } from '../functions/shared/deploy.js';
-import type { PolicyFile } from '../functions/shared/policy.js';
-import type { Progress } from '../functions/shared/run.js';
+import { loadPolicyFile } from '../functions/runtime/config.js';
+import { fitProblems } from '../functions/domain/deploy.js';
+import type { PolicyFile } from '../functions/domain/policy.js';
+import type { Progress } from '../functions/domain/run.js';
 import { progressLine } from '../cli/progress.js';
 import { diffWorlds, type WorldDiff } from './diff.js';
 import { type RunResult, runWorkflow } from './runner.js';
@@ -86,7 +86,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
   }
   if (values.now !== undefined) {
     const t = new Date(String(values.now));
-    if (Number.isNaN(t.getTime())) throw new UsageError(`--now: "${values.now}" is not an ISO time`);
+    if (Number.isNaN(t.getTime())) throw new UsageError(`--now: "${String(values.now)}" is not an ISO time`);
     world.now = t.toISOString();
   }
   let policyFile: PolicyFile;

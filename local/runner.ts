@@ -11,11 +11,13 @@ import { parse as parseYaml } from 'yaml';
 import * as applyRetention from '../functions/apply-retention/handler.js';
 import * as applyTags from '../functions/apply-tags/handler.js';
 import * as checkOperations from '../functions/check-operations/handler.js';
+import * as describeFailure from '../functions/describe-failure/handler.js';
 import * as report from '../functions/report/handler.js';
-import { createClients, type Deps } from '../functions/shared/clients.js';
-import { createLogger } from '../functions/shared/telemetry.js';
-import { makeHandler } from '../functions/shared/lambda.js';
-import type { PolicyFile } from '../functions/shared/policy.js';
+import { createClients } from '../functions/aws/clients.js';
+import { type Deps } from '../functions/runtime/deps.js';
+import { createLogger } from '../functions/runtime/telemetry.js';
+import { makeHandler } from '../functions/runtime/handler.js';
+import type { PolicyFile } from '../functions/domain/policy.js';
 import * as startOperations from '../functions/start-operations/handler.js';
 import * as validateInput from '../functions/validate-input/handler.js';
 import type { Model } from './standin/model.js';
@@ -33,7 +35,7 @@ const CORES: Record<string, (event: any, deps: Deps, context: Context) => Promis
   applyTags: applyTags.core,
   applyRetention: applyRetention.core,
   report: report.core,
-  describeFailure: report.failureCore,
+  describeFailure: describeFailure.core,
 };
 
 export interface StateEvent {
@@ -312,7 +314,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       if (payload.execution?.startTime) payload.execution.startTime = virtualStart;
       measure(payload);
       try {
-        const out = await handler(payload as never, context);
+        const out = await handler(payload, context);
         if ((crashes[stateName] ?? 0) > 0) {
           // The function did its work, then died before returning (out of memory, runtime crash).
           crashes[stateName] = (crashes[stateName] ?? 0) - 1;
@@ -320,7 +322,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
         }
         const json = JSON.parse(JSON.stringify(out ?? null)) as unknown;
         measure(json);
-        return json as never;
+        return json;
       } catch (err) {
         if (err instanceof LambdaFunctionError) throw err;
         const e = err as Error;
@@ -335,7 +337,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   for (const [name, wait] of Object.entries(waits)) {
     taskResourceLocalHandlers[name] = async (input) => {
       await clock.sleep(me, Number(wait.Seconds ?? (wait.SecondsPath ? readPath(input, wait.SecondsPath) : 0)) || 0);
-      return {} as never;
+      return {};
     };
   }
   const retryIntervalOverrides: Record<string, number> = {};

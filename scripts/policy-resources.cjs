@@ -7,10 +7,10 @@ const { readFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const tsx = require('tsx/cjs/api');
 
-const { parsePolicyYaml } = tsx.require('../functions/shared/policy.ts', __filename);
-const { OWNERSHIP_KEYS, MANAGED_BY_VALUE } = tsx.require('../functions/shared/tags.ts', __filename);
-const { METRICS, DIMENSIONS, SERVICE } = tsx.require('../functions/shared/telemetry.ts', __filename);
-const { deployProblems, generatedNames, FUNCTION_KEYS } = tsx.require('../functions/shared/deploy.ts', __filename);
+const { parsePolicyYaml } = tsx.require('../functions/domain/policy.ts', __filename);
+const { OWNERSHIP_KEYS, MANAGED_BY_VALUE } = tsx.require('../functions/domain/tags.ts', __filename);
+const { METRICS, DIMENSIONS, SERVICE } = tsx.require('../functions/runtime/telemetry.ts', __filename);
+const { deployProblems, generatedNames, FUNCTION_KEYS } = tsx.require('../functions/domain/deploy.ts', __filename);
 
 function load() {
   const path = resolve(__dirname, '..', process.env.POLICY_FILE || 'policies.yml');

@@ -10,16 +10,19 @@
  */
 import { DeleteClusterSnapshotCommand, GetClusterSnapshotCommand } from '@aws-sdk/client-docdb-elastic';
 import { DeleteDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand } from '@aws-sdk/client-rds';
-import { describeClusterSnapshots, elasticTags, listClusters, listElasticSnapshots, sdkAttempts } from '../shared/aws.js';
-import type { Deps } from '../shared/clients.js';
-import { copyPhase, eligibleSources, heldCopy } from '../shared/copies.js';
-import { firstRunFor } from '../shared/creates.js';
-import { type Candidate, type Decision, decideVerified } from '../shared/decide.js';
-import { elasticSnapshotPhase, inRunSubset } from '../shared/elastic.js';
-import { isTransient, toOrchestratorError } from '../shared/errors.js';
-import { isElasticSnapshotNameOf, timeToken } from '../shared/naming.js';
-import { type Policy, retentionSettings } from '../shared/policy.js';
-import { mapPool } from '../shared/pool.js';
+import { describeClusterSnapshots } from '../aws/rds.js';
+import { elasticTags, listClusters, listElasticSnapshots } from '../aws/elastic.js';
+import { sdkAttempts } from '../aws/errors.js';
+import type { Deps } from '../runtime/deps.js';
+import { copyPhase, eligibleSources, heldCopy } from '../domain/copy-plan.js';
+import { firstRunFor } from '../workflow/creates.js';
+import { type Candidate, type Decision, decideVerified } from '../domain/decide.js';
+import { elasticSnapshotPhase, inRunSubset } from '../domain/clusters.js';
+import { isTransient } from '../domain/errors.js';
+import { toOrchestratorError } from '../aws/errors.js';
+import { isElasticSnapshotNameOf, timeToken } from '../domain/naming.js';
+import { type Policy, retentionSettings } from '../domain/policy.js';
+import { mapPool } from '../runtime/pool.js';
 import {
   type Failure,
   type Freshness,
@@ -31,11 +34,11 @@ import {
   type RunState,
   type Run,
   withFailures,
-} from '../shared/run.js';
-import { firstSlotAfter } from '../shared/schedule.js';
-import { isOwnedBy, type TagMap } from '../shared/tags.js';
-import { runFreshnessDocuments } from '../shared/telemetry.js';
-import { route } from '../shared/route.js';
+} from '../domain/run.js';
+import { firstSlotAfter } from '../domain/schedule.js';
+import { isOwnedBy, type TagMap } from '../domain/tags.js';
+import { runFreshnessDocuments } from '../runtime/telemetry.js';
+import { route } from '../domain/route.js';
 
 /** Deletions decided per invocation at most (the plan travels in the state). */
 export const MAX_PLAN = 100;
@@ -345,11 +348,11 @@ async function copyGroups(deps: Deps, run: Run, policy: Policy): Promise<Groups>
     current: (key) => currentTargets.has(key),
     withoutGroup: [...currentTargets].filter((t) => !byTarget.has(t)).sort(),
     // A partner cluster with no copy counts from the first scheduled run after its oldest shared snapshot.
-    since: async (key) => {
+    since: (key) => {
       const times = sources.filter((s) => s.target === key).map((s) => s.time.getTime());
-      if (times.length === 0) return undefined;
+      if (times.length === 0) return Promise.resolve(undefined);
       const oldest = new Date(Math.min(...times));
-      return firstSlotAfter(policy.schedules, oldest) ?? oldest;
+      return Promise.resolve(firstSlotAfter(policy.schedules, oldest) ?? oldest);
     },
   };
 }

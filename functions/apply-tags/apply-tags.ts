@@ -7,15 +7,16 @@
  * `tagged` is read back from the `tagged-by` tag each change also sets, so a retried step counts once.
  */
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
-import { describeClusterSnapshots } from '../shared/aws.js';
-import type { Deps } from '../shared/clients.js';
-import { copyPhase, heldCopy, holds } from '../shared/copies.js';
-import { OrchestratorError, isTransient, toOrchestratorError } from '../shared/errors.js';
-import type { Policy } from '../shared/policy.js';
-import { mapPool } from '../shared/pool.js';
-import { route } from '../shared/route.js';
-import { type Failure, type Progress, type RunState, withFailures } from '../shared/run.js';
-import { COPY_KEYS, missingTags, OWNERSHIP_KEYS, TAGGED_BY, type TagMap, toTagList } from '../shared/tags.js';
+import { describeClusterSnapshots } from '../aws/rds.js';
+import type { Deps } from '../runtime/deps.js';
+import { copyPhase, heldCopy, holds } from '../domain/copy-plan.js';
+import { errorFor, isTransient, type OrchestratorError } from '../domain/errors.js';
+import { toOrchestratorError } from '../aws/errors.js';
+import type { Policy } from '../domain/policy.js';
+import { mapPool } from '../runtime/pool.js';
+import { route } from '../domain/route.js';
+import { type Failure, type Progress, type RunState, withFailures } from '../domain/run.js';
+import { COPY_KEYS, missingTags, OWNERSHIP_KEYS, TAGGED_BY, type TagMap, toTagList } from '../domain/tags.js';
 
 export async function applyTags(state: RunState, policy: Policy, deps: Deps): Promise<Progress> {
   const { run, progress } = state;
@@ -65,7 +66,7 @@ export async function applyTags(state: RunState, policy: Policy, deps: Deps): Pr
   });
   // Tagging is idempotent and its count is read back from the tags: a transient error retries the whole step.
   const first = transient[0];
-  if (first) throw new OrchestratorError(first.code, `${transient.length} copies could not be tagged yet, first: ${first.message}`);
+  if (first) throw errorFor(first.code, `${transient.length} copies could not be tagged yet, first: ${first.message}`);
   const next: Progress = { ...progress, tagged: progress.tagged + tagged, copies: { ...progress.copies, stage: 'retention' }, log: withFailures(progress.log, failures) };
   return route(next, run, deps.now());
 }

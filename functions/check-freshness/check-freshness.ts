@@ -8,11 +8,12 @@
  * never had a recovery point counts from its first scheduled run; and a policy no run has reported on yet
  * counts from its first scheduled run after the deployment, so a new stack does not alarm.
  */
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import type { Deps } from '../shared/clients.js';
-import type { Policy } from '../shared/policy.js';
-import { firstSlotAfter } from '../shared/schedule.js';
-import { DIMENSIONS, freshnessCheckDocuments, METRICS, SERVICE } from '../shared/telemetry.js';
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { latestValues } from '../aws/cloudwatch.js';
+import type { Deps } from '../runtime/deps.js';
+import type { Policy } from '../domain/policy.js';
+import { firstSlotAfter } from '../domain/schedule.js';
+import { DIMENSIONS, freshnessCheckDocuments, METRICS, SERVICE } from '../runtime/telemetry.js';
 
 /** How far back a part's last report is looked for. */
 export const LOOKBACK_DAYS = 60;
@@ -53,26 +54,7 @@ export async function checkFreshness(deps: Deps, deployedAt: Date): Promise<Poli
       });
     }
   });
-  const latest = new Map<string, number>();
-  for (let i = 0; i < queries.length; i += 500) {
-    let nextToken: string | undefined;
-    do {
-      const res = await deps.clients.cloudwatch.send(
-        new GetMetricDataCommand({
-          MetricDataQueries: queries.slice(i, i + 500),
-          StartTime: new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000),
-          EndTime: now,
-          ScanBy: 'TimestampDescending',
-          NextToken: nextToken,
-        }),
-      );
-      for (const r of res.MetricDataResults ?? []) {
-        const v = r.Values?.[0];
-        if (r.Id && v !== undefined && !latest.has(r.Id)) latest.set(r.Id, v);
-      }
-      nextToken = res.NextToken;
-    } while (nextToken);
-  }
+  const latest = await latestValues(deps.clients.cloudwatch, queries, new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000), now);
   const out: PolicyFreshness[] = [];
   policies.forEach((p, i) => {
     const firstRun = firstSlotAfter(p.schedules, deployedAt) ?? deployedAt;

@@ -1,5 +1,5 @@
-import type { Deps } from '../shared/clients.js';
-import { makeHandler } from '../shared/lambda.js';
+import type { Deps } from '../runtime/deps.js';
+import { makeHandler } from '../runtime/handler.js';
 import { checkFreshness, type PolicyFreshness } from './check-freshness.js';
 
 export async function core(_event: unknown, deps: Deps): Promise<PolicyFreshness[]> {

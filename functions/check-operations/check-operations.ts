@@ -4,12 +4,12 @@
  * start as the account frees copies in flight, overdue ones are cancelled. The run deadline (derived from
  * the state machine's timeout) and settings.poll.maxIterations end the loop, so every run ends and reports.
  */
-import type { Deps } from '../shared/clients.js';
-import { copyRound } from '../shared/copies.js';
-import { createRound, followCreates } from '../shared/creates.js';
-import type { Policy } from '../shared/policy.js';
-import { route } from '../shared/route.js';
-import { type Progress, type RunState, withFailures } from '../shared/run.js';
+import type { Deps } from '../runtime/deps.js';
+import { copyRound } from '../workflow/copies.js';
+import { createRound, followCreates } from '../workflow/creates.js';
+import type { Policy } from '../domain/policy.js';
+import { route } from '../domain/route.js';
+import { type Progress, type RunState, withFailures } from '../domain/run.js';
 
 export async function checkOperations(state: RunState, policy: Policy, deps: Deps): Promise<Progress> {
   const { run } = state;

@@ -1,6 +1,6 @@
-import type { Deps } from '../shared/clients.js';
-import { makeHandler, policyOf } from '../shared/lambda.js';
-import type { Progress, RunState } from '../shared/run.js';
+import type { Deps } from '../runtime/deps.js';
+import { makeHandler, policyOf } from '../runtime/handler.js';
+import type { Progress, RunState } from '../domain/run.js';
 import { checkOperations } from './check-operations.js';
 
 export async function core(event: RunState, deps: Deps): Promise<Progress> {

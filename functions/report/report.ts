@@ -2,9 +2,8 @@
  * Report: the run's result envelope (seed 000 format), and the failure envelope for a run that
  * could not go on. A run with failed targets SUCCEEDS as an execution with status PARTIAL.
  */
-import { ERROR_CODES, ERROR_NAMES, type ErrorCode, type FailureEnvelope } from '../shared/errors.js';
-import type { RunFigures } from '../shared/telemetry.js';
-import { type Failure, type Freshness, MAX_FAILURES_KEPT, type Progress, type Run, type SnapshotLine } from '../shared/run.js';
+import type { RunFigures } from '../runtime/telemetry.js';
+import { type Failure, type Freshness, MAX_FAILURES_KEPT, type Progress, type Run, type SnapshotLine } from '../domain/run.js';
 
 export interface ReportInput {
   run: Run;
@@ -136,29 +135,4 @@ export function runFigures(input: ReportInput, envelope: ResultEnvelope, now: Da
     failedByCode: { ...input.progress.log.failuresByCode },
     durationSeconds: Math.max(0, (now.getTime() - Date.parse(input.run.startedAt)) / 1000),
   };
-}
-
-export interface FailureInput {
-  error?: { Error?: string; Cause?: string };
-}
-
-const CODE_BY_NAME = new Map(ERROR_CODES.map((c) => [ERROR_NAMES[c], c] as const));
-
-/**
- * Turns a caught error (as Step Functions hands it over) into `{error, cause}` for the Fail state:
- * the error name stays stable for alarms and callers, the cause is the failure envelope as JSON.
- */
-export function describeFailure(input: FailureInput): { error: string; cause: string } {
-  const name = input.error?.Error ?? 'States.Runtime';
-  let message = input.error?.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (parsed && typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // not a Lambda error payload: keep the text as it is
-  }
-  let code: ErrorCode = CODE_BY_NAME.get(name) ?? 'INTERNAL_ERROR';
-  if (name === 'States.Timeout') code = 'DEADLINE_EXCEEDED';
-  const envelope: FailureEnvelope = { success: false, error: { code, message: message || name } };
-  return { error: CODE_BY_NAME.has(name) ? name : ERROR_NAMES[code], cause: JSON.stringify(envelope) };
 }

@@ -3,12 +3,12 @@
  * while clusters are left because the time budget ran out; each invocation goes on from its cursor.
  * Planning and starting share one invocation so the per-target plan never travels through the state.
  */
-import type { Deps } from '../shared/clients.js';
-import { copyRound } from '../shared/copies.js';
-import { createRound, planCreates } from '../shared/creates.js';
-import type { Policy } from '../shared/policy.js';
-import { initialProgress, route } from '../shared/route.js';
-import { type Progress, type RunState, withFailures } from '../shared/run.js';
+import type { Deps } from '../runtime/deps.js';
+import { copyRound } from '../workflow/copies.js';
+import { createRound, planCreates } from '../workflow/creates.js';
+import type { Policy } from '../domain/policy.js';
+import { initialProgress, route } from '../domain/route.js';
+import { type Progress, type RunState, withFailures } from '../domain/run.js';
 
 export async function startOperations(state: Omit<RunState, 'progress'> & { progress?: Progress }, policy: Policy, deps: Deps): Promise<Progress> {
   const { run } = state;

@@ -3,11 +3,11 @@
  * file, before any AWS call, and fixes the run's identity (id, slot, deadlines).
  */
 
-import { parseRdsSnapshotArn } from '../shared/aws.js';
-import { ValidationError } from '../shared/errors.js';
-import { RUN_BUDGET_SECONDS } from '../shared/limits.js';
-import { ELASTIC_CLUSTER_ARN_RE, findPolicy, type PolicyFile } from '../shared/policy.js';
-import { type Run, runInputSchema } from '../shared/run.js';
+import { parseRdsSnapshotArn } from '../domain/arns.js';
+import { ValidationError } from '../domain/errors.js';
+import { RUN_BUDGET_SECONDS } from '../domain/limits.js';
+import { ELASTIC_CLUSTER_ARN_RE, findPolicy, type PolicyFile } from '../domain/policy.js';
+import { type Run, runInputSchema } from '../domain/run.js';
 
 export interface ValidateEvent {
   input: unknown;

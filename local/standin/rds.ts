@@ -46,6 +46,9 @@ export function toXml(node: XmlNode): string {
 }
 
 /** Parses query parameters into nested values: `Tags.Tag.1.Key` -> Tags: [{Key}], `TagKeys.member.1` -> [..]. */
+/** A query parameter as text ('' when absent or not a single value). */
+export const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 export function parseQuery(body: string): Record<string, unknown> {
   const params = new URLSearchParams(body);
   const root: Record<string, unknown> = {};
@@ -206,7 +209,7 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
           engine: 'Engine',
         }[f.Name ?? ''];
         if (!field) throw fault('InvalidParameterValue', `unknown filter ${f.Name}`);
-        items = items.filter((x) => (f.Values ?? []).includes(String(x[field])));
+        items = items.filter((x) => (f.Values ?? []).includes(String(x[field] as string | undefined)));
       }
       if (id && items.length === 0) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found`);
       const start = Number(p.Marker ?? 0);
@@ -215,7 +218,7 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
       return { DBClusterSnapshots: slice.map((s) => ({ DBClusterSnapshot: s })), Marker: marker };
     }
     case 'CopyDBClusterSnapshot': {
-      const sourceId = String(p.SourceDBClusterSnapshotIdentifier ?? '');
+      const sourceId = text(p.SourceDBClusterSnapshotIdentifier);
       const target = checkIdentifier(p.TargetDBClusterSnapshotIdentifier, 'TargetDBClusterSnapshotIdentifier');
       const shared = m.shared.get(sourceId);
       const ownSource = m.clusterSnapshots.get(sourceId.toLowerCase()) ?? [...m.clusterSnapshots.values()].find((s) => s.arn === sourceId);
@@ -276,7 +279,7 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
       return { DBClusterSnapshot: snapshotXml(m, s) };
     }
     case 'DeleteDBClusterSnapshot': {
-      const id = String(p.DBClusterSnapshotIdentifier ?? '').toLowerCase();
+      const id = text(p.DBClusterSnapshotIdentifier).toLowerCase();
       const s = m.clusterSnapshots.get(id);
       if (!s) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`);
       const status = m.clusterSnapshotStatus(s);

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApiError, ELASTIC_STATUS, handleElastic, routeElastic } from './elastic.js';
 import { Model } from './model.js';
-import { handleRds, NS, parseQuery, RDS_ERRORS, toXml, xmlEscape } from './rds.js';
+import { handleRds, NS, parseQuery, RDS_ERRORS, text, toXml, xmlEscape } from './rds.js';
 import type { World } from './world.js';
 
 export interface StandIn {
@@ -78,7 +78,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
     const url = new URL(req.url ?? '/', 'http://standin');
     if (service === 'rds') {
       const params = parseQuery(body);
-      const action = String(params.Action ?? '');
+      const action = text(params.Action);
       const op = action === 'ListTagsForResource' ? 'ListTagsForResource.rds' : action;
       model.count(op);
       try {
@@ -133,7 +133,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
         const e = err instanceof ApiError ? err : new ApiError('InternalServerException', 500, (err as Error).message);
         const { retryAfter, ...extra } = e.extra;
         const headers: Record<string, string> = { 'x-amzn-errortype': e.code };
-        if (e.status === 429 && retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+        if (e.status === 429 && typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
         sendJson(res, e.status, { message: e.message, ...extra }, headers);
       }
       return;

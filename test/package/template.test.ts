@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicyFile } from '../../functions/shared/config.js';
-import { OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
-import { METRICS, SERVICE } from '../../functions/shared/telemetry.js';
+import { loadPolicyFile } from '../../functions/runtime/config.js';
+import { OWNERSHIP_KEYS } from '../../functions/domain/tags.js';
+import { METRICS, SERVICE } from '../../functions/runtime/telemetry.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 const template = JSON.parse(
@@ -376,7 +376,7 @@ describe('monitoring in the packaged template', () => {
     for (const w of parsed.widgets) {
       for (const m of w.properties.metrics) {
         if (typeof m[0] === 'string') {
-          named.add(`${m[0]}/${m[1]}`);
+          named.add(`${m[0]}/${String(m[1])}`);
           continue;
         }
         const expression = (m[0] as { expression: string }).expression;

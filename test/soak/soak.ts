@@ -6,10 +6,10 @@
  * safety invariants are checked. Same seed, same scenario: a failure prints its seed and day.
  */
 import type { ResultEnvelope } from '../../functions/report/report.js';
-import { findPolicy, type PolicyFile, parsePolicyYaml } from '../../functions/shared/policy.js';
-import { isElasticSnapshotNameOf, shortHash } from '../../functions/shared/naming.js';
-import { isOwnedBy } from '../../functions/shared/tags.js';
-import { METRICS } from '../../functions/shared/telemetry.js';
+import { findPolicy, type PolicyFile, parsePolicyYaml } from '../../functions/domain/policy.js';
+import { isElasticSnapshotNameOf, shortHash } from '../../functions/domain/naming.js';
+import { isOwnedBy } from '../../functions/domain/tags.js';
+import { METRICS } from '../../functions/runtime/telemetry.js';
 import { runWorkflow } from '../../local/runner.js';
 import type { AuditEvent, Model } from '../../local/standin/model.js';
 import { startStandIn } from '../../local/standin/server.js';

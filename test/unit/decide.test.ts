@@ -3,8 +3,8 @@
  * which ownership it asks for, and the reasons users read.
  */
 import { describe, expect, it } from 'vitest';
-import { type Candidate, decideTarget, decideVerified, type Ownership, type SnapshotState } from '../../functions/shared/decide.js';
-import { parsePolicyYaml } from '../../functions/shared/policy.js';
+import { type Candidate, decideTarget, decideVerified, type Ownership, type SnapshotState } from '../../functions/domain/decide.js';
+import { parsePolicyYaml } from '../../functions/domain/policy.js';
 
 const NOW = new Date('2026-11-22T04:00:00Z');
 const day = (n: number) => new Date(NOW.getTime() - n * 86_400_000);

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { failureHandler } from '../../functions/report/handler.js';
+import { handler as failureHandler } from '../../functions/describe-failure/handler.js';
 
 describe('describeFailure handler', () => {
   it('needs no configuration: it works with an unreadable policy file', async () => {

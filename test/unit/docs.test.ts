@@ -3,8 +3,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadPolicyFile } from '../../functions/shared/config.js';
-import { deployProblems } from '../../functions/shared/deploy.js';
+import { loadPolicyFile } from '../../functions/runtime/config.js';
+import { deployProblems } from '../../functions/domain/deploy.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 

@@ -1,8 +1,10 @@
 import { RUN, startProgress } from '../fixtures/run.js';
 import { describe, expect, it } from 'vitest';
-import { buildReport, describeFailure } from '../../functions/report/report.js';
-import { ERROR_CODES, OrchestratorError, toOrchestratorError, ValidationError } from '../../functions/shared/errors.js';
-import { emptyRetention, withFailures } from '../../functions/shared/run.js';
+import { buildReport } from '../../functions/report/report.js';
+import { describeFailure } from '../../functions/describe-failure/describe-failure.js';
+import { ERROR_CODES, ERROR_NAMES, errorFor, OrchestratorError, ValidationError } from '../../functions/domain/errors.js';
+import { toOrchestratorError } from '../../functions/aws/errors.js';
+import { emptyRetention, withFailures } from '../../functions/domain/run.js';
 
 const awsError = (name: string, status?: number) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -34,8 +36,16 @@ describe('error mapping', () => {
     expect(toOrchestratorError('boom').code).toBe('INTERNAL_ERROR');
   });
   it('gives every code a distinct stable error name', () => {
-    const names = ERROR_CODES.map((c) => new OrchestratorError(c, 'x').name);
-    expect(new Set(names).size).toBe(ERROR_CODES.length);
+    const errors = ERROR_CODES.map((c) => errorFor(c, 'x', { cause: new Error('under') }));
+    expect(new Set(errors.map((e) => e.name)).size).toBe(ERROR_CODES.length);
+    for (const [i, e] of errors.entries()) {
+      expect(e).toBeInstanceOf(OrchestratorError);
+      expect(e.code).toBe(ERROR_CODES[i]);
+      expect(e.name).toBe(ERROR_NAMES[e.code]);
+      expect((e.cause as Error).message).toBe('under');
+      // the name survives a trip through JSON, which is what Lambda reports as errorType
+      expect(e.constructor.name).toBe(e.name);
+    }
     expect(new ValidationError('x').name).toBe('ValidationError');
   });
 });

@@ -6,7 +6,7 @@ import {
   isValidSnapshotName,
   slug,
   timeToken,
-} from '../../functions/shared/naming.js';
+} from '../../functions/domain/naming.js';
 import {
   composeTags,
   isOwnedBy,
@@ -14,7 +14,7 @@ import {
   OWNERSHIP_KEYS,
   ownershipTags,
   tagProblem,
-} from '../../functions/shared/tags.js';
+} from '../../functions/domain/tags.js';
 
 const ARN = (n: number) =>
   `arn:aws:docdb-elastic:us-east-1:123456789012:cluster/0000000${n}-0000-4000-8000-000000000000`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadPolicyFile } from '../../functions/shared/config.js';
-import { ValidationError } from '../../functions/shared/errors.js';
-import { parsePolicyYaml } from '../../functions/shared/policy.js';
+import { loadPolicyFile } from '../../functions/runtime/config.js';
+import { ValidationError } from '../../functions/domain/errors.js';
+import { parsePolicyYaml } from '../../functions/domain/policy.js';
 
 const errorOf = (yaml: string) => {
   try {

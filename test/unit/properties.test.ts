@@ -3,9 +3,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copySnapshotName, elasticSnapshotName, isElasticSnapshotNameOf, isValidSnapshotName } from '../../functions/shared/naming.js';
-import { applyRestic, type RetentionRules, type RetentionSnapshot } from '../../functions/shared/retention.js';
-import { tagStrings } from '../../functions/shared/decide.js';
+import { copySnapshotName, elasticSnapshotName, isElasticSnapshotNameOf, isValidSnapshotName } from '../../functions/domain/naming.js';
+import { applyRestic, type RetentionRules, type RetentionSnapshot } from '../../functions/domain/retention.js';
+import { tagStrings } from '../../functions/domain/decide.js';
 import { decideAll, toMap } from '../fixtures/retention.js';
 
 const DAY = 86_400_000;

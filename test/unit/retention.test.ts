@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../functions/shared/duration.js';
-import { applyRestic, isoWeek, type RetentionRules } from '../../functions/shared/retention.js';
+import { parseDuration } from '../../functions/domain/duration.js';
+import { applyRestic, isoWeek, type RetentionRules } from '../../functions/domain/retention.js';
 import { decideAll } from '../fixtures/retention.js';
 
 interface VectorCase {
@@ -41,7 +41,7 @@ function toRules(policy: Record<string, unknown>): RetentionRules {
     rules[key] = typeof v === 'string' ? parseDuration(v) : v;
     if (typeof v === 'string' && !rules[key]) throw new Error(`bad duration ${v}`);
   }
-  return rules as RetentionRules;
+  return rules;
 }
 
 const snapshots = vectors.snapshots.map((s) => ({ id: s.id, time: new Date(s.time), tags: s.tags }));

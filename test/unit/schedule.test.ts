@@ -2,10 +2,10 @@
  * EventBridge Scheduler expressions: the rules the service enforces, and the next fire time in a zone.
  */
 import { describe, expect, it } from 'vitest';
-import { fitName, loopSeconds } from '../../functions/shared/deploy.js';
-import { checksThatFit } from '../../functions/shared/policy.js';
-import { RUN_BUDGET_SECONDS } from '../../functions/shared/limits.js';
-import { firstSlotAfter, nextFire, parseSchedule } from '../../functions/shared/schedule.js';
+import { fitName, loopSeconds } from '../../functions/domain/deploy.js';
+import { checksThatFit } from '../../functions/domain/policy.js';
+import { RUN_BUDGET_SECONDS } from '../../functions/domain/limits.js';
+import { firstSlotAfter, nextFire, parseSchedule } from '../../functions/domain/schedule.js';
 
 const next = (expr: string, tz: string, after: string) => nextFire(parseSchedule(expr), tz, new Date(after))?.toISOString();
 

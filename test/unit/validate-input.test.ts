@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPolicyFile } from '../../functions/shared/config.js';
+import { loadPolicyFile } from '../../functions/runtime/config.js';
 import { validateRun } from '../../functions/validate-input/validate-input.js';
 
 const ctx = { policyFile: loadPolicyFile('policies.yml'), accountId: '123456789012', region: 'us-east-1' };

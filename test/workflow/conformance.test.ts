@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as elasticSdk from '@aws-sdk/client-docdb-elastic';
 import * as rdsSdk from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClients, type Clients } from '../../functions/shared/clients.js';
+import { createClients, type Clients } from '../../functions/aws/clients.js';
 import { useStandInEndpoints } from '../../local/runner.js';
 import { routeElastic } from '../../local/standin/elastic.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';

@@ -3,8 +3,8 @@
  * planning agrees with retention, and a source is copied once. The real workflow against the stand-in.
  */
 import { describe, expect, it } from 'vitest';
-import { copySnapshotName } from '../../functions/shared/naming.js';
-import { COPY_KEYS, OWNERSHIP_KEYS, ownershipTags } from '../../functions/shared/tags.js';
+import { copySnapshotName } from '../../functions/domain/naming.js';
+import { COPY_KEYS, OWNERSHIP_KEYS, ownershipTags } from '../../functions/domain/tags.js';
 import { runWorkflow } from '../../local/runner.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';
 import type { WorldInput } from '../../local/standin/world.js';

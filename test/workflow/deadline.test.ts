@@ -5,7 +5,7 @@
  * report still run.
  */
 import { describe, expect, it } from 'vitest';
-import { RUN_BUDGET_SECONDS, STATE_MACHINE_TIMEOUT_SECONDS } from '../../functions/shared/limits.js';
+import { RUN_BUDGET_SECONDS, STATE_MACHINE_TIMEOUT_SECONDS } from '../../functions/domain/limits.js';
 import { runWorkflow } from '../../local/runner.js';
 import { startStandIn } from '../../local/standin/server.js';
 import { clusterArn, type Envelope, policies, world } from './helpers.js';

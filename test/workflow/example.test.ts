@@ -2,7 +2,7 @@
  * The real definition, handlers and SDK clients against the stand-in, over the shipped example world.
  */
 import { describe, expect, it } from 'vitest';
-import { OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
+import { OWNERSHIP_KEYS } from '../../functions/domain/tags.js';
 import { diffWorlds } from '../../local/diff.js';
 import { Model } from '../../local/standin/model.js';
 import { startStandIn } from '../../local/standin/server.js';
@@ -30,7 +30,7 @@ describe('example world, policy "daily"', () => {
       // the diff agrees with the summary
       expect(diff.created).toHaveLength(2);
       expect(diff.copied).toHaveLength(2);
-      expect(diff.deleted).toHaveLength(r.envelope.data.summary.deleted as number);
+      expect(diff.deleted).toHaveLength(r.envelope.data.summary.deleted);
       // every deletion carries reasons, and only owned snapshots were deleted
       const ownedBefore = new Set(
         [

@@ -5,9 +5,9 @@
  * README "Failure handling" lists each fault, what the orchestrator does, and the scenario name here.
  */
 import { describe, expect, it } from 'vitest';
-import { findPolicy } from '../../functions/shared/policy.js';
-import { elasticSnapshotName, copySnapshotName } from '../../functions/shared/naming.js';
-import { OWNERSHIP_KEYS, ownershipTags } from '../../functions/shared/tags.js';
+import { findPolicy } from '../../functions/domain/policy.js';
+import { elasticSnapshotName, copySnapshotName } from '../../functions/domain/naming.js';
+import { OWNERSHIP_KEYS, ownershipTags } from '../../functions/domain/tags.js';
 import { runWorkflow } from '../../local/runner.js';
 import { startStandIn } from '../../local/standin/server.js';
 import type { Fault, WorldInput } from '../../local/standin/world.js';
@@ -214,7 +214,7 @@ policies:
       expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
       const after = standIn.model.toWorld();
       for (const r of [a, b]) expect(brokenInvariants({ before, after, policy: POLICY as never, envelope: r.output as Envelope })).toEqual([]);
-      const created = (r: typeof a) => (r.output as Envelope).data.summary.created as number;
+      const created = (r: typeof a) => (r.output as Envelope).data.summary.created;
       expect(created(a) + created(b)).toBe(2);
       const copies = after.clusterSnapshots.filter((c) => c.tags[OWNERSHIP_KEYS.runId]?.startsWith('twin-'));
       expect(copies).toHaveLength(2);

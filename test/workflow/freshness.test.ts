@@ -8,11 +8,12 @@ import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkFreshness } from '../../functions/check-freshness/check-freshness.js';
-import { createClients, type Deps } from '../../functions/shared/clients.js';
-import { elasticSnapshotName } from '../../functions/shared/naming.js';
-import { ownershipTags } from '../../functions/shared/tags.js';
-import { METRICS } from '../../functions/shared/telemetry.js';
-import { createLogger } from '../../functions/shared/telemetry.js';
+import { createClients } from '../../functions/aws/clients.js';
+import { type Deps } from '../../functions/runtime/deps.js';
+import { elasticSnapshotName } from '../../functions/domain/naming.js';
+import { ownershipTags } from '../../functions/domain/tags.js';
+import { METRICS } from '../../functions/runtime/telemetry.js';
+import { createLogger } from '../../functions/runtime/telemetry.js';
 import { runWorkflow } from '../../local/runner.js';
 import { startStandIn } from '../../local/standin/server.js';
 import { clusterArn, policies, world } from './helpers.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ResultEnvelope } from '../../functions/report/report.js';
-import { loadPolicyFile } from '../../functions/shared/config.js';
-import { type PolicyFile, parsePolicyYaml } from '../../functions/shared/policy.js';
+import { loadPolicyFile } from '../../functions/runtime/config.js';
+import { type PolicyFile, parsePolicyYaml } from '../../functions/domain/policy.js';
 import { type RunResult, runWorkflow } from '../../local/runner.js';
 import type { StandIn } from '../../local/standin/server.js';
 import { parseWorld, type World, type WorldInput } from '../../local/standin/world.js';

@@ -1,14 +1,14 @@
 /**
  * Safety invariants, checked from the stand-in's world before and after a run.
  */
-import { ERROR_CODES } from '../../functions/shared/errors.js';
-import { isElasticSnapshotNameOf } from '../../functions/shared/naming.js';
-import { type Policy, retentionRules } from '../../functions/shared/policy.js';
+import { ERROR_CODES } from '../../functions/domain/errors.js';
+import { isElasticSnapshotNameOf } from '../../functions/domain/naming.js';
+import { type Policy, retentionRules } from '../../functions/domain/policy.js';
 import { decideAll } from '../fixtures/retention.js';
-import { nameTime } from '../../functions/shared/copies.js';
-import { COPY_KEYS, isOwnedBy, OWNERSHIP_KEYS } from '../../functions/shared/tags.js';
-import { METRICS } from '../../functions/shared/telemetry.js';
-import { MAX_FAILURES_KEPT } from '../../functions/shared/run.js';
+import { nameTime } from '../../functions/domain/copy-plan.js';
+import { COPY_KEYS, isOwnedBy, OWNERSHIP_KEYS } from '../../functions/domain/tags.js';
+import { METRICS } from '../../functions/runtime/telemetry.js';
+import { MAX_FAILURES_KEPT } from '../../functions/domain/run.js';
 import type { World } from '../../local/standin/world.js';
 import type { Envelope } from './helpers.js';
 

@@ -2,7 +2,7 @@
  * The EMF output of a run: what CloudWatch would extract, checked against the envelope.
  */
 import { describe, expect, it } from 'vitest';
-import { DIMENSIONS, METRICS } from '../../functions/shared/telemetry.js';
+import { DIMENSIONS, METRICS } from '../../functions/runtime/telemetry.js';
 import { startStandIn } from '../../local/standin/server.js';
 import { examplePolicies, exampleWorld, run } from './helpers.js';
 

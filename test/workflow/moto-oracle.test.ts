@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeClusterSnapshots } from '../../functions/shared/aws.js';
+import { describeClusterSnapshots } from '../../functions/aws/rds.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';
 import { ACCOUNT, REGION, world } from './helpers.js';
 

@@ -44,7 +44,7 @@ describe('a year of daily runs', () => {
         expected.push({ id: created?.name ?? '', time: new Date(created?.createdAt ?? 0), tags: [] });
         const decisions = decideAll(expected, { keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 3 }, m.now(), 2);
         expected = decisions.filter((d) => d.keep).map((d) => d.snapshot);
-        deletedTotal += r.envelope.data.summary.deleted as number;
+        deletedTotal += r.envelope.data.summary.deleted;
         const actual = [...m.elasticSnapshots.values()].map((s) => s.name).sort();
         expect(actual, `day ${day}`).toEqual(expected.map((s) => s.id).sort());
       }

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-docdb-elastic';
 import { CopyDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClients } from '../../functions/shared/clients.js';
-import { fromTagList } from '../../functions/shared/tags.js';
+import { createClients } from '../../functions/aws/clients.js';
+import { fromTagList } from '../../functions/domain/tags.js';
 import { useStandInEndpoints } from '../../local/runner.js';
 import { Model } from '../../local/standin/model.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';

@@ -1,33 +1,16 @@
 /**
- * AWS clients and the clock, built once per cold start and injected into the cores.
- * Endpoints follow the SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_RDS, ...).
+ * The AWS clients, built one way for the Lambdas, the CLI and the rehearsal. Endpoints follow the
+ * SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_RDS, ...).
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DocDBElasticClient } from '@aws-sdk/client-docdb-elastic';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type AppConfig, loadConfig } from './config.js';
-import { createLogger } from './telemetry.js';
 
 export interface Clients {
   elastic: DocDBElasticClient;
   rds: RDSClient;
   cloudwatch: CloudWatchClient;
-}
-
-export interface Deps {
-  config: AppConfig;
-  clients: Clients;
-  now: () => Date;
-  logger: Logger;
-  /** Where EMF metric documents go: stdout in Lambda (CloudWatch reads them from the log). */
-  emit: (line: string) => void;
-  /**
-   * When this invocation stops starting new work (ms on the `now` clock): well inside the function's
-   * timeout; what is left goes on in the next invocation from the cursor in the state.
-   */
-  budgetEndsAt: () => number;
 }
 
 export interface ClientOptions {
@@ -47,7 +30,7 @@ export const MAX_ATTEMPTS = 4;
 /**
  * A call that has not answered in 30 s is aborted and retried. With 4 attempts and the SDK's backoff
  * (at most 20 s between attempts) one call takes at most about 3 minutes, so an invocation that stops
- * starting work after 4 minutes (lambda.ts) ends well inside its 14-minute timeout.
+ * starting work after 4 minutes (runtime/handler.ts) ends well inside its 14-minute timeout.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const CONNECTION_TIMEOUT_MS = 5_000;
@@ -64,36 +47,4 @@ export function createClients(region: string, options: ClientOptions = {}): Clie
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
   };
   return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common), cloudwatch: new CloudWatchClient(common) };
-}
-
-let defaults: Promise<Deps> | undefined;
-
-/**
- * The production dependencies, built on the first invocation (cold start) and reused. An invalid
- * policy file fails that invocation with a ValidationError naming the policy, field and rule.
- */
-export function defaultDeps(): Promise<Deps> {
-  defaults ??= (async () => {
-    const config = loadConfig();
-    const clients = createClients(config.region);
-    if (config.tracing) {
-      // Loaded only when tracing is on, so the X-Ray SDK costs nothing at cold start otherwise.
-      const { Tracer } = await import('@aws-lambda-powertools/tracer');
-      const tracer = new Tracer({ serviceName: 'backup-orchestrator' });
-      tracer.captureAWSv3Client(clients.elastic);
-      tracer.captureAWSv3Client(clients.rds);
-    }
-    return {
-      config,
-      clients,
-      now: () => new Date(),
-      logger: createLogger(config.logLevel),
-      emit: (line: string) => process.stdout.write(`${line}\n`),
-      budgetEndsAt: () => Number.POSITIVE_INFINITY,
-    };
-  })();
-  defaults.catch(() => {
-    defaults = undefined;
-  });
-  return defaults;
 }

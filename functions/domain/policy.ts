@@ -176,7 +176,7 @@ const policySchema = z
         });
       }
     }
-    if (p.retention && isEmptyRules(p.retention as RetentionRules)) {
+    if (p.retention && isEmptyRules(p.retention)) {
       ctx.addIssue({ code: 'custom', path: ['retention'], message: 'set at least one keep rule, or omit retention' });
     }
   });

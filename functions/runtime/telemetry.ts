@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ErrorCode } from './errors.js';
+import type { ErrorCode } from '../domain/errors.js';
 
 export const SERVICE = 'backup-orchestrator';
 

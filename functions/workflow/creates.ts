@@ -2,26 +2,17 @@
  * The elastic part of a run: start this slot's snapshots (resumable: a cursor over the clusters sorted
  * by ARN, a bounded list of creates to try again), then follow them until they are done or the deadline.
  */
-import { clusterCreateTime, elasticTags, listElasticSnapshots } from './aws.js';
-import type { Deps } from './clients.js';
-import {
-  candidateClusters,
-  CLUSTER_RULE_MESSAGES,
-  clusterRule,
-  createOne,
-  elasticSnapshotPhase,
-  type ElasticTarget,
-  matchesPolicy,
-  needsClusterTags,
-  slotSnapshotName,
-  slotSnapshots,
-} from './elastic.js';
-import { isTransient, toOrchestratorError } from './errors.js';
-import type { Policy } from './policy.js';
-import { mapPoolUntil } from './pool.js';
-import { type ElasticProgress, type Failure, MAX_LISTED, MAX_RETRY, type Run } from './run.js';
-import { firstSlotAfter } from './schedule.js';
-import type { TagMap } from './tags.js';
+import { clusterCreateTime, elasticTags, listElasticSnapshots } from '../aws/elastic.js';
+import type { Deps } from '../runtime/deps.js';
+import { candidateClusters, createOne } from './elastic.js';
+import { CLUSTER_RULE_MESSAGES, clusterRule, elasticSnapshotPhase, type ElasticTarget, matchesPolicy, needsClusterTags, slotSnapshotName, slotSnapshots } from '../domain/clusters.js';
+import { isTransient } from '../domain/errors.js';
+import { toOrchestratorError } from '../aws/errors.js';
+import type { Policy } from '../domain/policy.js';
+import { mapPoolUntil } from '../runtime/pool.js';
+import { type ElasticProgress, type Failure, MAX_LISTED, MAX_RETRY, type Run } from '../domain/run.js';
+import { firstSlotAfter } from '../domain/schedule.js';
+import type { TagMap } from '../domain/tags.js';
 
 
 export interface CreateRoundResult {

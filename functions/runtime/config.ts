@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ValidationError } from './errors.js';
-import { type PolicyFile, parsePolicyYaml } from './policy.js';
+import { ValidationError } from '../domain/errors.js';
+import { type PolicyFile, parsePolicyYaml } from '../domain/policy.js';
 
 const envSchema = z.object({
   POLICY_FILE: z.string().min(1).default('policies.yml'),
@@ -35,6 +35,20 @@ export function loadPolicyFile(path: string): PolicyFile {
     throw new ValidationError(`policy file ${path}: cannot be read: ${(err as Error).message}`);
   }
   return parsePolicyYaml(text);
+}
+
+const logLevelSchema = envSchema.shape.LOG_LEVEL;
+const tracingSchema = envSchema.shape.TRACING;
+
+/** LOG_LEVEL alone (a bad value reads as INFO): the logger exists before the rest of the config is checked. */
+export function loadLogLevel(env: Record<string, string | undefined> = process.env): AppConfig['logLevel'] {
+  const parsed = logLevelSchema.safeParse(env.LOG_LEVEL);
+  return parsed.success ? parsed.data : 'INFO';
+}
+
+/** TRACING alone (anything but "true" is off). */
+export function tracingEnabled(env: Record<string, string | undefined> = process.env): boolean {
+  return tracingSchema.safeParse(env.TRACING).data === 'true';
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {

@@ -7,39 +7,15 @@ import {
   CreateClusterSnapshotCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-docdb-elastic';
-import { elasticTags, listClusters, listElasticSnapshots, sdkAttempts } from './aws.js';
-import type { Deps } from './clients.js';
-import { type ErrorCode, isTransient, toOrchestratorError } from './errors.js';
-import { elasticSnapshotName, isElasticSnapshotNameOf, timeToken } from './naming.js';
-import type { Policy } from './policy.js';
-import type { Failure, Run, SnapshotLine } from './run.js';
-import { composeTags, isOwnedBy, missingTags, OWNERSHIP_KEYS, ownershipTags, TAGGED_BY, type TagMap } from './tags.js';
-
-export interface ElasticTarget {
-  arn: string;
-  name: string;
-  status: string;
-}
-
-/** The subset of elastic clusters a run was started for (all when the start named none). */
-export function inRunSubset(run: Run, arn: string): boolean {
-  if (!run.targets) return true;
-  return run.targets.includes(arn);
-}
-
-/**
- * What the product does with a cluster in each status of the model's `Status` enum:
- * snapshot it (ACTIVE), wait for it (a change in progress: retried at each check until the create
- * deadline), skip it with a reason (being deleted), or report CONFLICT (stopped, or broken until someone acts).
- */
-export type ClusterRule = 'snapshot' | 'wait' | 'skip' | 'conflict';
-const WAIT_STATUSES = new Set(['CREATING', 'UPDATING', 'MODIFYING', 'MERGING', 'SPLITTING', 'COPYING', 'STARTING', 'MAINTENANCE']);
-export function clusterRule(status: string | undefined): ClusterRule {
-  if (status === 'ACTIVE') return 'snapshot';
-  if (status === 'DELETING') return 'skip';
-  if (status && WAIT_STATUSES.has(status)) return 'wait';
-  return 'conflict';
-}
+import { elasticTags, listClusters, listElasticSnapshots } from '../aws/elastic.js';
+import { sdkAttempts } from '../aws/errors.js';
+import type { Deps } from '../runtime/deps.js';
+import { type ElasticTarget, inRunSubset, slotSnapshotName } from '../domain/clusters.js';
+import { type ErrorCode, isTransient } from '../domain/errors.js';
+import { toOrchestratorError } from '../aws/errors.js';
+import type { Policy } from '../domain/policy.js';
+import type { Failure, Run, SnapshotLine } from '../domain/run.js';
+import { composeTags, isOwnedBy, missingTags, OWNERSHIP_KEYS, ownershipTags, TAGGED_BY, type TagMap } from '../domain/tags.js';
 
 export interface Candidates {
   /** Clusters of the account the policy may cover, sorted by ARN (selector matches still need tags). */
@@ -63,22 +39,6 @@ export async function candidateClusters(deps: Deps, run: Run, policy: Policy): P
     .sort((a, b) => (a.clusterArn as string).localeCompare(b.clusterArn as string));
   const missing = spec.clusterArns.filter((a) => !byArn.has(a) && !excluded.has(a) && inRunSubset(run, a));
   return { clusters, missing };
-}
-
-/** True when the cluster is a target: listed explicitly, or carrying every selector tag. */
-export function matchesPolicy(policy: Policy, arn: string, tags: TagMap): boolean {
-  const spec = policy.elastic;
-  if (!spec) return false;
-  if (spec.clusterArns.includes(arn)) return true;
-  const selector = Object.entries(spec.selector);
-  return selector.length > 0 && selector.every(([k, v]) => tags[k] === v);
-}
-
-export const needsClusterTags = (policy: Policy) =>
-  Object.keys(policy.elastic?.selector ?? {}).length > 0 || policy.tags.copySourceTags;
-
-export function slotSnapshotName(run: Run, policy: Policy, target: { arn: string; name: string }): string {
-  return elasticSnapshotName(policy.name, target.arn, target.name, new Date(run.slot));
 }
 
 export type CreateOutcome =
@@ -184,31 +144,5 @@ async function adoptOrClaim(
     return { result: 'failed', failure: { target: target.arn, code: e.code, message: `cluster ${target.name} (${target.arn}): adopted snapshot ${arn}, but adding its tags failed: ${e.message}` } };
   }
 }
-
-/** This run's elastic snapshots in a listing: the slot's name for a cluster, bound to the policy by its hash. */
-export function slotSnapshots(all: readonly ClusterSnapshotInList[], run: Run, policy: Policy): ClusterSnapshotInList[] {
-  const tail = `-${timeToken(new Date(run.slot))}`;
-  return all.filter(
-    (s) =>
-      s.snapshotName?.endsWith(tail) &&
-      s.clusterArn &&
-      isElasticSnapshotNameOf(s.snapshotName, policy.name, s.clusterArn) &&
-      inRunSubset(run, s.clusterArn),
-  );
-}
-
-/** How a snapshot's status reads for the product: done, still going, being deleted, or ended badly. */
-export function elasticSnapshotPhase(status: string | undefined): 'available' | 'in-flight' | 'deleting' | 'failed' {
-  if (status === 'ACTIVE') return 'available';
-  if (status === 'CREATING' || status === 'COPYING' || status === 'UPDATING') return 'in-flight';
-  if (status === 'DELETING') return 'deleting';
-  return 'failed';
-}
-
-export const CLUSTER_RULE_MESSAGES: Record<Exclude<ClusterRule, 'snapshot'>, (s: string) => string> = {
-  wait: (s) => `is ${s}: the snapshot waits for it`,
-  skip: (s) => `is ${s}: skipped`,
-  conflict: (s) => (s === 'STOPPED' || s === 'STOPPING' ? `is ${s}: no snapshot taken (a stopped cluster cannot be snapshotted: start it, or exclude it from the policy)` : `is ${s}: no snapshot taken (the cluster needs attention)`),
-};
 
 export type { ErrorCode };

@@ -5,7 +5,7 @@ export async function mapPool<T, R>(
   fn: (item: T, i: number) => Promise<R>,
 ): Promise<R[]> {
   const { results } = await mapPoolUntil(items, limit, fn, () => false);
-  return results as R[];
+  return results;
 }
 
 /**

@@ -1,0 +1,39 @@
+/**
+ * docdb-elastic: the reads the product makes, through the SDK's own paginators with the largest page
+ * the API allows (100), so a fleet costs pages, not calls per snapshot.
+ */
+import {
+  type ClusterInList,
+  type ClusterSnapshotInList,
+  type DocDBElasticClient,
+  GetClusterCommand,
+  ListTagsForResourceCommand,
+  paginateListClusterSnapshots,
+  paginateListClusters,
+} from '@aws-sdk/client-docdb-elastic';
+import type { TagMap } from '../domain/tags.js';
+import { collect } from './paging.js';
+
+export function listClusters(elastic: DocDBElasticClient): Promise<ClusterInList[]> {
+  return collect(paginateListClusters({ client: elastic, pageSize: 100 }, {}), (p) => p.clusters);
+}
+
+/** Manual elastic snapshots of the account (all clusters unless `clusterArn`). */
+export function listElasticSnapshots(elastic: DocDBElasticClient, clusterArn?: string): Promise<ClusterSnapshotInList[]> {
+  return collect(
+    paginateListClusterSnapshots({ client: elastic, pageSize: 100 }, { clusterArn, snapshotType: 'manual' }),
+    (p) => p.snapshots,
+  );
+}
+
+export async function elasticTags(elastic: DocDBElasticClient, arn: string): Promise<TagMap> {
+  const res = await elastic.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+  return res.tags ?? {};
+}
+
+/** When an elastic cluster was created (GetCluster). */
+export async function clusterCreateTime(elastic: DocDBElasticClient, arn: string): Promise<Date | undefined> {
+  const res = await elastic.send(new GetClusterCommand({ clusterArn: arn }));
+  const t = Date.parse(res.cluster?.createTime ?? '');
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
