@@ -8,7 +8,10 @@ import tseslint from 'typescript-eslint';
 const forbid = (regex, message) => ({ regex, message });
 
 /** Product code (functions/, cli/) never reaches into the rehearsal, the benchmark or the tests. */
-const PRODUCT_ONLY = forbid('^(\\.\\./)+(local|bench|test|scripts)/', 'Product code imports nothing from local/, bench/, test/ or scripts/.');
+const PRODUCT_ONLY = forbid(
+  '^(\\.\\./)+(local|bench|test|scripts)/',
+  'Product code imports nothing from local/, bench/, test/ or scripts/.',
+);
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'dist/'] },
@@ -44,7 +47,10 @@ export default tseslint.config(
           patterns: [
             forbid('^\\.\\./', 'The domain layer imports only functions/domain/ (it is pure: no AWS, no runtime, no I/O).'),
             forbid('^(@aws-sdk|@smithy|@middy|@aws-lambda-powertools)/', 'The domain layer imports no AWS SDK and no Lambda runtime.'),
-            forbid('^(node:)?(fs|fs/promises|http|https|net|child_process|process)$', 'The domain layer does no I/O and reads no environment.'),
+            forbid(
+              '^(node:)?(fs|fs/promises|http|https|net|child_process|process)$',
+              'The domain layer does no I/O and reads no environment.',
+            ),
           ],
         },
       ],

@@ -137,7 +137,14 @@ async function measure(variant: 'ours' | 'naive', clusters: number): Promise<Row
   };
 }
 
-const BUDGET = { historyEvents: 4000, maxPayloadBytes: 64 * 1024, apiCallsPerTarget: 6, maxCopiesInFlight: 5, wallSeconds: 20, initMs: 150 };
+const BUDGET = {
+  historyEvents: 4000,
+  maxPayloadBytes: 64 * 1024,
+  apiCallsPerTarget: 6,
+  maxCopiesInFlight: 5,
+  wallSeconds: 20,
+  initMs: 150,
+};
 
 function table(rows: Row[]): string {
   const cols: [string, (r: Row) => string][] = [
@@ -163,7 +170,12 @@ function table(rows: Row[]): string {
 
 async function main() {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, sizes: { type: 'string', default: '10,100,1000' }, 'no-naive': { type: 'boolean', default: false }, 'no-bundles': { type: 'boolean', default: false } },
+    options: {
+      json: { type: 'boolean', default: false },
+      sizes: { type: 'string', default: '10,100,1000' },
+      'no-naive': { type: 'boolean', default: false },
+      'no-bundles': { type: 'boolean', default: false },
+    },
   });
   const sizes = String(values.sizes).split(',').map(Number);
   const log = (s: string) => (values.json ? process.stderr.write(`${s}\n`) : process.stdout.write(`${s}\n`));
@@ -182,28 +194,50 @@ async function main() {
     const v = rows.find((r) => r.variant === 'naive' && r.clusters === n);
     if (!o || !v) return [];
     const total = (r: Row) => Object.values(r.apiCalls).reduce((a, b) => a + b, 0);
-    return [{ clusters: n, historyEvents: o.historyEvents / v.historyEvents, transitions: o.transitions / v.transitions, maxPayloadBytes: o.maxPayloadBytes / v.maxPayloadBytes, lambdaInvocations: o.lambdaInvocations / v.lambdaInvocations, apiCalls: total(o) / total(v), costUsd: o.costUsd / v.costUsd }];
+    return [
+      {
+        clusters: n,
+        historyEvents: o.historyEvents / v.historyEvents,
+        transitions: o.transitions / v.transitions,
+        maxPayloadBytes: o.maxPayloadBytes / v.maxPayloadBytes,
+        lambdaInvocations: o.lambdaInvocations / v.lambdaInvocations,
+        apiCalls: total(o) / total(v),
+        costUsd: o.costUsd / v.costUsd,
+      },
+    ];
   });
-  const machine = { date: new Date().toISOString().slice(0, 10), node: process.version, cores: (await import('node:os')).availableParallelism() };
+  const machine = {
+    date: new Date().toISOString().slice(0, 10),
+    node: process.version,
+    cores: (await import('node:os')).availableParallelism(),
+  };
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ machine, rows, ratios, bundles, budgets: BUDGET }, null, 2)}\n`);
     return;
   }
   log('');
-  log(`backup-orchestrator bench, ${machine.date}, Node ${machine.node}, ${machine.cores} cores. History events derived from the documented per-state counts (runner.historyEvents).`);
+  log(
+    `backup-orchestrator bench, ${machine.date}, Node ${machine.node}, ${machine.cores} cores. History events derived from the documented per-state counts (runner.historyEvents).`,
+  );
   log('');
   log(table(rows));
   if (ratios.length > 0) {
     log('');
     log('ours / naive:');
     for (const r of ratios) {
-      log(`  ${r.clusters} clusters: history ${r.historyEvents.toFixed(3)}, transitions ${r.transitions.toFixed(3)}, payload ${r.maxPayloadBytes.toFixed(3)}, lambda ${r.lambdaInvocations.toFixed(3)}, API calls ${r.apiCalls.toFixed(3)}, cost ${r.costUsd.toFixed(3)}`);
+      log(
+        `  ${r.clusters} clusters: history ${r.historyEvents.toFixed(3)}, transitions ${r.transitions.toFixed(3)}, payload ${r.maxPayloadBytes.toFixed(3)}, lambda ${r.lambdaInvocations.toFixed(3)}, API calls ${r.apiCalls.toFixed(3)}, cost ${r.costUsd.toFixed(3)}`,
+      );
     }
   }
   const big = rows.find((r) => r.variant === 'ours' && r.clusters === Math.max(...sizes));
   if (big) {
     log('');
-    log(`API calls by operation (ours, ${big.clusters} clusters): ${Object.entries(big.apiCalls).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    log(
+      `API calls by operation (ours, ${big.clusters} clusters): ${Object.entries(big.apiCalls)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     const check = (name: string, value: number, limit: number) => `${value <= limit ? 'ok  ' : 'OVER'} ${name} ${value} (budget ${limit})`;
     log('');
     log(`budgets at ${big.clusters} clusters + ${big.sharedSnapshots} shared snapshots:`);
@@ -216,7 +250,10 @@ async function main() {
   if (bundles.length > 0) {
     log('');
     log('bundles (esbuild, minified, SDK included) and module initialisation (median of 5 node processes):');
-    for (const b of bundles) log(`  ${b.initMs <= BUDGET.initMs ? 'ok  ' : 'OVER'} ${b.function.padEnd(18)} ${String(Math.round(b.bytes / 1024)).padStart(6)} KiB  init ${b.initMs.toFixed(1)} ms`);
+    for (const b of bundles)
+      log(
+        `  ${b.initMs <= BUDGET.initMs ? 'ok  ' : 'OVER'} ${b.function.padEnd(18)} ${String(Math.round(b.bytes / 1024)).padStart(6)} KiB  init ${b.initMs.toFixed(1)} ms`,
+      );
   }
 }
 

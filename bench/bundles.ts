@@ -17,7 +17,16 @@ export async function measureBundles(): Promise<{ function: string; bytes: numbe
   const rows = [];
   for (const [fn, entry] of Object.entries(FUNCTIONS)) {
     const file = join(out, `${fn}.cjs`);
-    await build({ entryPoints: [join(root, entry)], bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', outfile: file, logLevel: 'silent' });
+    await build({
+      entryPoints: [join(root, entry)],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      outfile: file,
+      logLevel: 'silent',
+    });
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;

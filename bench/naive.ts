@@ -25,7 +25,9 @@ import { elasticSnapshotName } from '../functions/domain/naming.js';
 import { findPolicy, retentionSettings } from '../functions/domain/policy.js';
 import { fromTagList, isOwnedBy, OWNERSHIP_KEYS, ownershipTags } from '../functions/domain/tags.js';
 
-type Item = { kind: 'create'; cluster: string; name: string; arn?: string; done?: boolean } | { kind: 'copy'; source: string; name: string; encrypted: boolean; target: string; arn?: string; done?: boolean };
+type Item =
+  | { kind: 'create'; cluster: string; name: string; arn?: string; done?: boolean }
+  | { kind: 'copy'; source: string; name: string; encrypted: boolean; target: string; arn?: string; done?: boolean };
 const policyOf = (deps: Deps) => deps.config.policyFile.policies[0] as NonNullable<ReturnType<typeof findPolicy>>;
 const slot = (deps: Deps) => new Date(Math.floor(deps.now().getTime() / 60_000) * 60_000);
 
@@ -36,7 +38,11 @@ export const naiveCores = {
     for (const c of await listClusters(deps.clients.elastic)) {
       const tags = await elasticTags(deps.clients.elastic, c.clusterArn ?? '');
       if (Object.entries(policy.elastic?.selector ?? {}).every(([k, v]) => tags[k] === v)) {
-        items.push({ kind: 'create', cluster: c.clusterArn ?? '', name: elasticSnapshotName(policy.name, c.clusterArn ?? '', c.clusterName ?? '', slot(deps)) });
+        items.push({
+          kind: 'create',
+          cluster: c.clusterArn ?? '',
+          name: elasticSnapshotName(policy.name, c.clusterArn ?? '', c.clusterName ?? '', slot(deps)),
+        });
       }
     }
     const run = { targets: undefined } as never;
@@ -47,9 +53,16 @@ export const naiveCores = {
   },
   naiveStart: async (item: Item, deps: Deps) => {
     const policy = policyOf(deps);
-    const own = ownershipTags({ policy: policy.name, target: item.kind === 'create' ? item.cluster : item.target, runId: 'naive', createdAt: deps.now() });
+    const own = ownershipTags({
+      policy: policy.name,
+      target: item.kind === 'create' ? item.cluster : item.target,
+      runId: 'naive',
+      createdAt: deps.now(),
+    });
     if (item.kind === 'create') {
-      const r = await deps.clients.elastic.send(new CreateClusterSnapshotCommand({ clusterArn: item.cluster, snapshotName: item.name, tags: own }));
+      const r = await deps.clients.elastic.send(
+        new CreateClusterSnapshotCommand({ clusterArn: item.cluster, snapshotName: item.name, tags: own }),
+      );
       return { ...item, arn: r.snapshot?.snapshotArn };
     }
     const r = await deps.clients.rds.send(
@@ -67,7 +80,9 @@ export const naiveCores = {
       const r = await deps.clients.elastic.send(new GetClusterSnapshotCommand({ snapshotArn: item.arn }));
       return { ...item, done: r.snapshot?.status !== 'CREATING' };
     }
-    const r = await deps.clients.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: item.name, SnapshotType: 'manual' }));
+    const r = await deps.clients.rds.send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: item.name, SnapshotType: 'manual' }),
+    );
     return { ...item, done: r.DBClusterSnapshots?.[0]?.Status !== 'copying' };
   },
   naiveTag: async (item: Item, deps: Deps) => {
@@ -95,13 +110,17 @@ export const naiveCores = {
       const tags = fromTagList((await deps.clients.rds.send(new RdsListTags({ ResourceName: s.DBClusterSnapshotArn }))).TagList);
       if (!isOwnedBy(tags, policy.name) || s.Status !== 'available') continue;
       const key = `c|${tags[OWNERSHIP_KEYS.target]}`;
-      groups.set(key, [...(groups.get(key) ?? []), { id: s.DBClusterSnapshotIdentifier ?? '', time: new Date(s.SnapshotCreateTime ?? 0), kind: 'c' }]);
+      groups.set(key, [
+        ...(groups.get(key) ?? []),
+        { id: s.DBClusterSnapshotIdentifier ?? '', time: new Date(s.SnapshotCreateTime ?? 0), kind: 'c' },
+      ]);
     }
     for (const list of groups.values()) {
       const candidates = list.map((x) => ({ id: x.id, time: x.time, state: 'available' as const, ownership: 'verified' as const, ref: x }));
       for (const d of decideTarget(candidates, settings, deps.now()).decisions) {
         if (d.verdict !== 'delete') continue;
-        if (d.candidate.ref.kind === 'e') await deps.clients.elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: d.candidate.id }));
+        if (d.candidate.ref.kind === 'e')
+          await deps.clients.elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: d.candidate.id }));
         else await deps.clients.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: d.candidate.id }));
       }
     }

@@ -80,10 +80,12 @@ async function follow(sfn: SFNClient, executionArn: string, intervalMs: number, 
   let seen = 0;
   for (;;) {
     const events: HistoryEvent[] = [];
-    for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 1000 }, { executionArn })) events.push(...(page.events ?? []));
+    for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 1000 }, { executionArn }))
+      events.push(...(page.events ?? []));
     for (const e of events.slice(seen)) {
       const name = e.stateEnteredEventDetails?.name;
-      if (name && e.type?.endsWith('StateEntered') && e.type !== 'ChoiceStateEntered' && e.type !== 'WaitStateEntered') io.err(`${e.timestamp?.toISOString?.() ?? ''} ${name}`);
+      if (name && e.type?.endsWith('StateEntered') && e.type !== 'ChoiceStateEntered' && e.type !== 'WaitStateEntered')
+        io.err(`${e.timestamp?.toISOString?.() ?? ''} ${name}`);
       const exited = e.stateExitedEventDetails;
       if (exited?.name === 'Check Operations' || exited?.name === 'Start Operations') {
         const p = (parseOutput(exited.output) as { progress?: Progress })?.progress;
@@ -100,7 +102,12 @@ async function follow(sfn: SFNClient, executionArn: string, intervalMs: number, 
       }
       const cause = parseOutput(d.cause) as { success?: boolean } | string | undefined;
       if (typeof cause === 'object' && cause && cause.success === false) io.out(JSON.stringify(cause));
-      else fail(io, d.status === 'TIMED_OUT' ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR', `run ${d.status}: ${d.error ?? ''} ${typeof cause === 'string' ? cause : ''}`.trim());
+      else
+        fail(
+          io,
+          d.status === 'TIMED_OUT' ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR',
+          `run ${d.status}: ${d.error ?? ''} ${typeof cause === 'string' ? cause : ''}`.trim(),
+        );
       return 1;
     }
     await io.sleep(intervalMs);
@@ -127,7 +134,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--follow', 'show progress until the run ends, and exit with its status')
     .option('--interval <seconds>', 'poll interval for --follow', '10')
     .action(async (o: { policy: string; dryRun?: boolean; targets?: string[]; skip?: string[]; follow?: boolean; interval: string }) => {
-      const input = { policy: o.policy, ...(o.dryRun ? { dryRun: true } : {}), ...(o.targets ? { targets: o.targets } : {}), ...(o.skip ? { skip: o.skip } : {}) };
+      const input = {
+        policy: o.policy,
+        ...(o.dryRun ? { dryRun: true } : {}),
+        ...(o.targets ? { targets: o.targets } : {}),
+        ...(o.skip ? { skip: o.skip } : {}),
+      };
       const parsed = runInputSchema.safeParse(input);
       if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
       o.targets?.forEach((t, i) => {
@@ -138,7 +150,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const interval = Number(o.interval);
       if (!Number.isFinite(interval) || interval < 0 || interval > 3600) throw new ValidationError('--interval: must be 0-3600 seconds');
       const sfn = new SFNClient({});
-      const res = await sfn.send(new StartExecutionCommand({ stateMachineArn: await stateMachineArn(globals()), input: JSON.stringify(parsed.data) }));
+      const res = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: await stateMachineArn(globals()), input: JSON.stringify(parsed.data) }),
+      );
       ok(io, { id: res.executionArn, created_at: (res.startDate ?? new Date()).toISOString() });
       if (o.follow) throw new Exit(await follow(sfn, res.executionArn ?? '', interval * 1000, io));
     });
@@ -181,7 +195,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const region = await sts.config.region();
       const account = (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
       const deps = {
-        config: { region, logLevel: 'SILENT' as const, metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile, policyPath: o.config, deployedAt: new Date(0) },
+        config: {
+          region,
+          logLevel: 'SILENT' as const,
+          metricsNamespace: 'BackupOrchestrator',
+          tracing: false,
+          policyFile,
+          policyPath: o.config,
+          deployedAt: new Date(0),
+        },
         clients: createClients(region),
         now: () => new Date(),
         logger: createLogger('SILENT'),

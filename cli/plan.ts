@@ -16,7 +16,10 @@ export type Plan = ResultEnvelope['data'] & { account: string; region: string };
 
 export async function plan(deps: Deps, accountId: string, policyName: string, targets?: string[]): Promise<Plan> {
   const run = validateRun(
-    { input: { policy: policyName, dryRun: true, ...(targets ? { targets } : {}) }, execution: { name: 'plan', startTime: deps.now().toISOString() } },
+    {
+      input: { policy: policyName, dryRun: true, ...(targets ? { targets } : {}) },
+      execution: { name: 'plan', startTime: deps.now().toISOString() },
+    },
     { policyFile: deps.config.policyFile, accountId, region: deps.config.region },
   );
   const policy = findPolicy(deps.config.policyFile, run.policy);

@@ -12,7 +12,9 @@ export function progressLine(p: Progress): string {
   }
   if (p.copies.stage !== 'off') {
     const c = p.copies;
-    parts.push(`copies ${c.copied}/${c.copied + c.inFlight.length + c.queued} done, ${c.inFlight.length} copying, ${c.queued} queued${c.stage === 'active' ? '' : ' (done)'};`);
+    parts.push(
+      `copies ${c.copied}/${c.copied + c.inFlight.length + c.queued} done, ${c.inFlight.length} copying, ${c.queued} queued${c.stage === 'active' ? '' : ' (done)'};`,
+    );
   }
   parts.push(`${p.log.failureCount} failed`);
   return parts.join(' ');

@@ -43,9 +43,7 @@ function readJsonFile(path: string, what: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(
-      `${what} ${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw new UsageError(`${what} ${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   try {
     return JSON.parse(text);
@@ -103,9 +101,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       throw new UsageError(`--input: not valid JSON: ${(err as Error).message}`);
     }
   }
-  const policy =
-    values.policy ??
-    (typeof input === 'object' && input && 'policy' in input ? undefined : policyFile.policies[0]?.name);
+  const policy = values.policy ?? (typeof input === 'object' && input && 'policy' in input ? undefined : policyFile.policies[0]?.name);
   if (policy !== undefined && typeof input === 'object' && input && !Array.isArray(input)) input = { ...input, policy };
   return {
     world,
@@ -142,17 +138,10 @@ function printSummary(result: RunResult, diff: WorldDiff): void {
   };
   const d = env.data;
   out('');
-  out(
-    `Run ${d.id}: ${d.status}${d.dryRun ? ' (dry run: nothing changed)' : ''}, ${fmtDuration(result.virtualSeconds)} of virtual time`,
-  );
+  out(`Run ${d.id}: ${d.status}${d.dryRun ? ' (dry run: nothing changed)' : ''}, ${fmtDuration(result.virtualSeconds)} of virtual time`);
   out('');
   const rows: [string, string | number][] = Object.entries(d.summary);
-  if (d.plan)
-    rows.push(
-      ['would create', d.plan.create ?? 0],
-      ['would copy', d.plan.copy ?? 0],
-      ['would delete', d.plan.delete ?? 0],
-    );
+  if (d.plan) rows.push(['would create', d.plan.create ?? 0], ['would copy', d.plan.copy ?? 0], ['would delete', d.plan.delete ?? 0]);
   const w = Math.max(...rows.map(([k]) => k.length));
   out(`  ${'what'.padEnd(w)}  count`);
   for (const [k, v] of rows) out(`  ${k.padEnd(w)}  ${v}`);

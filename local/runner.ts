@@ -97,7 +97,12 @@ export interface LoadedDefinition {
  * The definition with each Fn::GetAtt function reference replaced by a Lambda ARN of the account. With
  * `virtualWaits`, each Wait state becomes a local step that passes its time on the stand-in's clock.
  */
-export function loadDefinition(region: string, accountId: string, path: URL = DEFINITION_PATH, opts: { virtualWaits?: boolean } = {}): LoadedDefinition {
+export function loadDefinition(
+  region: string,
+  accountId: string,
+  path: URL = DEFINITION_PATH,
+  opts: { virtualWaits?: boolean } = {},
+): LoadedDefinition {
   const text = readFileSync(path, 'utf8');
   const definition = (path.pathname.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { merge: true })) as Definition;
   const out: LoadedDefinition = { definition, functionOf: {}, typeOf: {}, waits: {} };
@@ -113,7 +118,12 @@ export function loadDefinition(region: string, accountId: string, path: URL = DE
       if (state.Type === 'Wait' && opts.virtualWaits) {
         // The Wait passes in virtual time: a local step moves the stand-in's clock by the state's Seconds
         // (or SecondsPath) and hands its input on unchanged.
-        states[name] = { Type: 'Task', Resource: `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-wait`, ResultPath: null, Next: state.Next } as StateDef;
+        states[name] = {
+          Type: 'Task',
+          Resource: `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-wait`,
+          ResultPath: null,
+          Next: state.Next,
+        } as StateDef;
       }
       const nested = state.ItemProcessor ?? state.Iterator;
       if (nested) walk(nested.States);
@@ -258,7 +268,15 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const emf: string[] = [];
   const logLevel = opts.logLevel ?? 'SILENT';
   const deps: Deps = {
-    config: { region: model.region, logLevel, metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile: opts.policyFile, policyPath: '(local)', deployedAt: new Date(0) },
+    config: {
+      region: model.region,
+      logLevel,
+      metricsNamespace: 'BackupOrchestrator',
+      tracing: false,
+      policyFile: opts.policyFile,
+      policyPath: '(local)',
+      deployedAt: new Date(0),
+    },
     // SDK retry backoff passes in virtual time, like the Wait states: the standard exponential delays.
     clients: createClients(model.region, {
       backoffMs: (attempt) => {
@@ -277,7 +295,9 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     },
     budgetEndsAt: () => Number.POSITIVE_INFINITY,
   };
-  const { definition, functionOf, typeOf, waits } = loadDefinition(model.region, model.accountId, opts.definitionPath, { virtualWaits: true });
+  const { definition, functionOf, typeOf, waits } = loadDefinition(model.region, model.accountId, opts.definitionPath, {
+    virtualWaits: true,
+  });
   const cores = opts.cores ?? CORES;
   const stateVisits: Record<string, number> = {};
   const invocations: Record<string, number> = {};
@@ -285,8 +305,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   let mapIterations = 0;
   const startMs = model.nowMs;
   const virtualStart = model.now().toISOString();
-  const executionName =
-    opts.executionName ?? `local-${model.now().toISOString().replace(/[-:.]/g, '')}-${++executionSeq}`;
+  const executionName = opts.executionName ?? `local-${model.now().toISOString().replace(/[-:.]/g, '')}-${++executionSeq}`;
   let lambdaInvocations = 0;
   let maxPayloadBytes = Buffer.byteLength(JSON.stringify(opts.input));
   const measure = (v: unknown) => {

@@ -29,7 +29,10 @@ const why = stale();
 if (why) {
   process.stderr.write(`dependencies are not installed as locked (${why}): running npm ci\n`);
   // The project's .npmrc keeps npm quiet for `npm start -- --json`; the install says what matters.
-  const r = spawnSync('npm', ['ci', '--loglevel=warn'], { stdio: ['ignore', process.stderr, process.stderr], cwd: new URL('..', import.meta.url) });
+  const r = spawnSync('npm', ['ci', '--loglevel=warn'], {
+    stdio: ['ignore', process.stderr, process.stderr],
+    cwd: new URL('..', import.meta.url),
+  });
   if (r.status !== 0) {
     process.stderr.write(`npm ci failed (exit ${r.status ?? r.signal}): see above\n`);
     process.exit(r.status ?? 1);

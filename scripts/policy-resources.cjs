@@ -49,7 +49,10 @@ module.exports.packagedAt = () => new Date().toISOString();
 module.exports.stackTags = async ({ resolveVariable }) => {
   const raw = String(await resolveVariable("param:stackTags, ''"));
   const tags = {};
-  for (const pair of raw.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const pair of raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const [k, ...v] = pair.split('=');
     if (!k || v.length === 0) throw new Error(`--param stackTags: "${pair}" is not key=value (write team=platform,cost-center=42)`);
     tags[k.trim()] = v.join('=').trim();
@@ -126,7 +129,12 @@ module.exports.roles = async ({ resolveVariable }) => {
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
           Statement: [
-            { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
           ],
         },
         Policies: [
@@ -152,7 +160,12 @@ module.exports.roles = async ({ resolveVariable }) => {
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
           Statement: [
-            { Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'states.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
           ],
         },
         Policies: [
@@ -232,10 +245,7 @@ function operationStatements(file) {
       {
         Effect: 'Allow',
         Action: ['rds:CopyDBClusterSnapshot'],
-        Resource: [
-          ...sources.map((a) => sub(`arn:\${AWS::Partition}:rds:${region}:${a}:cluster-snapshot:*`)),
-          ownSnapshots,
-        ],
+        Resource: [...sources.map((a) => sub(`arn:\${AWS::Partition}:rds:${region}:${a}:cluster-snapshot:*`)), ownSnapshots],
       },
       { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [ownSnapshots], Condition: managedRequest },
       // Cancelling an overdue copy deletes its target: only snapshots the orchestrator tagged as its own.
@@ -378,7 +388,8 @@ module.exports.monitoring = async ({ resolveVariable }) => {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
       AlarmName: stack('ScheduleDeadLetters'),
-      AlarmDescription: 'backup-orchestrator: EventBridge Scheduler could not start a run after its retries (see the dead-letter queue). See README "Operating".',
+      AlarmDescription:
+        'backup-orchestrator: EventBridge Scheduler could not start a run after its retries (see the dead-letter queue). See README "Operating".',
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'QueueName'] } }],
@@ -421,7 +432,8 @@ module.exports.monitoring = async ({ resolveVariable }) => {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: stack('FreshnessCheckSilent'),
-        AlarmDescription: 'backup-orchestrator: the freshness check has not reported for 45 minutes (its schedule, its function or its permissions are broken), so the freshness alarms see nothing new. See README "Operating".',
+        AlarmDescription:
+          'backup-orchestrator: the freshness check has not reported for 45 minutes (its schedule, its function or its permissions are broken), so the freshness alarms see nothing new. See README "Operating".',
         Namespace: namespace,
         MetricName: METRICS.checked,
         Dimensions: [{ Name: DIMENSIONS.service, Value: SERVICE }],
@@ -462,20 +474,38 @@ function dashboard(file, namespace) {
     height: 6,
     properties: { title, region, view: 'timeSeries', stat: 'Sum', period: 3600, metrics, ...extra },
   });
-  const perPolicy = (name) => file.policies.map((p) => [namespace, name, DIMENSIONS.service, SERVICE, DIMENSIONS.policy, p.name, { label: `${name} ${p.name}` }]);
+  const perPolicy = (name) =>
+    file.policies.map((p) => [namespace, name, DIMENSIONS.service, SERVICE, DIMENSIONS.policy, p.name, { label: `${name} ${p.name}` }]);
   return {
     widgets: [
       widget(
         0,
         0,
         'Executions by status',
-        ['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled'].map((m) => ['AWS/States', m, 'StateMachineArn', sm]),
+        ['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled'].map((m) => [
+          'AWS/States',
+          m,
+          'StateMachineArn',
+          sm,
+        ]),
       ),
-      widget(12, 0, 'Snapshots created, copied and deleted per run', [...perPolicy(METRICS.created), ...perPolicy(METRICS.copied), ...perPolicy(METRICS.deleted)], {
-        view: 'bar',
-      }),
+      widget(
+        12,
+        0,
+        'Snapshots created, copied and deleted per run',
+        [...perPolicy(METRICS.created), ...perPolicy(METRICS.copied), ...perPolicy(METRICS.deleted)],
+        {
+          view: 'bar',
+        },
+      ),
       widget(0, 6, 'Failed targets by error code', [
-        [{ expression: `SEARCH('{${namespace},${DIMENSIONS.service},${DIMENSIONS.policy},${DIMENSIONS.code}} MetricName="${METRICS.failed}"', 'Sum', 3600)`, id: 'byCode', label: '' }],
+        [
+          {
+            expression: `SEARCH('{${namespace},${DIMENSIONS.service},${DIMENSIONS.policy},${DIMENSIONS.code}} MetricName="${METRICS.failed}"', 'Sum', 3600)`,
+            id: 'byCode',
+            label: '',
+          },
+        ],
       ]),
       widget(12, 6, 'Recovery point age per policy (hours)', perPolicy(METRICS.age), {
         stat: 'Maximum',

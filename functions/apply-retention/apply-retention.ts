@@ -78,8 +78,14 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
       if (!res) return;
       if (res.kind === 'deleted') {
         r.deleted++;
-        if (r.listed.length < MAX_LISTED) r.listed.push({ arn: item.arn, name: item.name, of: item.of, time: item.time, reasons: item.reasons });
-        deps.logger.info('snapshot deleted', { target: item.target, operation: item.kind === 'elastic' ? 'DeleteClusterSnapshot' : 'DeleteDBClusterSnapshot', snapshot: item.id, reasons: item.reasons });
+        if (r.listed.length < MAX_LISTED)
+          r.listed.push({ arn: item.arn, name: item.name, of: item.of, time: item.time, reasons: item.reasons });
+        deps.logger.info('snapshot deleted', {
+          target: item.target,
+          operation: item.kind === 'elastic' ? 'DeleteClusterSnapshot' : 'DeleteDBClusterSnapshot',
+          snapshot: item.id,
+          reasons: item.reasons,
+        });
       } else if (res.kind === 'retry') again.push({ ...item, tried: true });
       else if (res.kind === 'failed') failures.push({ target: item.target, code: res.code, message: res.message });
     });
@@ -89,7 +95,11 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
     r.retries = before.retries + 1;
     if (r.retries > MAX_RETENTION_RETRIES) {
       for (const item of again) {
-        failures.push({ target: item.target, code: 'THROTTLING', message: `deleting ${item.name} of ${item.of} (${item.target}) kept failing transiently; it is decided again next run` });
+        failures.push({
+          target: item.target,
+          code: 'THROTTLING',
+          message: `deleting ${item.name} of ${item.of} (${item.target}) kept failing transiently; it is decided again next run`,
+        });
       }
     } else {
       r.plan = again;
@@ -125,7 +135,13 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
   const now = deps.now();
   const reportedAt = now.toISOString();
   if (!run.targets && r.freshness.stalest) {
-    for (const line of runFreshnessDocuments(deps.config.metricsNamespace, { policy: run.policy, part, stalest: new Date(r.freshness.stalest), now })) deps.emit(line);
+    for (const line of runFreshnessDocuments(deps.config.metricsNamespace, {
+      policy: run.policy,
+      part,
+      stalest: new Date(r.freshness.stalest),
+      now,
+    }))
+      deps.emit(line);
   }
   deps.logger.info('part finished', {
     target: 'all',
@@ -177,7 +193,9 @@ async function stateOf(deps: Deps, item: PlannedDeletion): Promise<string> {
       const res = await deps.clients.elastic.send(new GetClusterSnapshotCommand({ snapshotArn: item.id }));
       return res.snapshot?.status === 'DELETING' ? 'deleting' : (res.snapshot?.status ?? 'gone');
     }
-    const res = await deps.clients.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: item.id, SnapshotType: 'manual' }));
+    const res = await deps.clients.rds.send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: item.id, SnapshotType: 'manual' }),
+    );
     return res.DBClusterSnapshots?.[0]?.Status ?? 'gone';
   } catch (err) {
     const e = toOrchestratorError(err);
@@ -238,8 +256,22 @@ async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName,
       if (d.verdict === 'keep') out.kept++;
       if (d.verdict === 'delete') {
         const ref = d.candidate.ref;
-        out.deletions.push({ kind: ref.kind, id: ref.id, arn: ref.arn, name: ref.name, of: ref.of, target: ref.target, time: d.candidate.time.toISOString(), reasons: clip(d.reasons) });
-        deps.logger.info(run.dryRun ? 'snapshot would be deleted' : 'snapshot to delete', { target: ref.target, operation: 'ApplyRetention', snapshot: ref.id, reasons: d.reasons });
+        out.deletions.push({
+          kind: ref.kind,
+          id: ref.id,
+          arn: ref.arn,
+          name: ref.name,
+          of: ref.of,
+          target: ref.target,
+          time: d.candidate.time.toISOString(),
+          reasons: clip(d.reasons),
+        });
+        deps.logger.info(run.dryRun ? 'snapshot would be deleted' : 'snapshot to delete', {
+          target: ref.target,
+          operation: 'ApplyRetention',
+          snapshot: ref.id,
+          reasons: d.reasons,
+        });
       }
     }
     if (groups.current(g.key)) out.freshness = mergeFreshness(out.freshness, await freshnessOf(g.key, decisions, groups));
@@ -302,14 +334,22 @@ async function elasticGroups(deps: Deps, run: Run, policy: Policy, progress: Pro
       time: new Date(s.snapshotCreationTime ?? 0),
       state: elasticSnapshotPhase(s.status),
       ownership: isSlot && !run.dryRun && verifiedSlot(s.clusterArn) ? 'verified' : 'unknown',
-      ref: { kind: 'elastic', id: s.snapshotArn, arn: s.snapshotArn, name: s.snapshotName, target: s.clusterArn, of: nameOf.get(s.clusterArn) ?? s.clusterArn },
+      ref: {
+        kind: 'elastic',
+        id: s.snapshotArn,
+        arn: s.snapshotArn,
+        name: s.snapshotName,
+        target: s.clusterArn,
+        of: nameOf.get(s.clusterArn) ?? s.clusterArn,
+      },
     };
     byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), c]);
   }
   const explicit = new Set(policy.elastic?.clusterArns ?? []);
   const excluded = new Set(policy.elastic?.exclude ?? []);
   const failedTargets = new Set(progress.log.failures.map((f) => f.target).filter((t) => t.includes(':docdb-elastic:')));
-  const current = (key: string) => !excluded.has(key) && inRunSubset(run, key) && (withSlot.has(key) || explicit.has(key) || failedTargets.has(key));
+  const current = (key: string) =>
+    !excluded.has(key) && inRunSubset(run, key) && (withSlot.has(key) || explicit.has(key) || failedTargets.has(key));
   return {
     list: [...byCluster.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, candidates]) => ({ key, candidates })),
     // A cluster is a current target when this run snapshotted it, the policy names it, or this run tried it and failed.
@@ -320,7 +360,10 @@ async function elasticGroups(deps: Deps, run: Run, policy: Policy, progress: Pro
 }
 
 async function copyGroups(deps: Deps, run: Run, policy: Policy): Promise<Groups> {
-  const [owned, shared] = await Promise.all([describeClusterSnapshots(deps.clients.rds, 'manual'), describeClusterSnapshots(deps.clients.rds, 'shared')]);
+  const [owned, shared] = await Promise.all([
+    describeClusterSnapshots(deps.clients.rds, 'manual'),
+    describeClusterSnapshots(deps.clients.rds, 'shared'),
+  ]);
   const now = deps.now();
   // A copy another run made may still be awaited by it until its deadline and one poll later.
   const awaitMs = (policy.deadlines.copyMinutes * 60 + deps.config.policyFile.settings.poll.maxSeconds) * 1000;

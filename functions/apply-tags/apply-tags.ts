@@ -24,7 +24,9 @@ export async function applyTags(state: RunState, policy: Policy, deps: Deps): Pr
     describeClusterSnapshots(deps.clients.rds, 'manual'),
     describeClusterSnapshots(deps.clients.rds, 'shared'),
   ]);
-  const sourceTimes = new Map(shared.map((s) => [s.DBClusterSnapshotArn ?? '', s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime) : undefined]));
+  const sourceTimes = new Map(
+    shared.map((s) => [s.DBClusterSnapshotArn ?? '', s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime) : undefined]),
+  );
   const failures: Failure[] = [];
   const transient: OrchestratorError[] = [];
   let tagged = 0;
@@ -36,7 +38,8 @@ export async function applyTags(state: RunState, policy: Policy, deps: Deps): Pr
     const wanted: TagMap = { ...policy.tags.static };
     if (h.sourceArn) wanted[COPY_KEYS.sourceArn] = h.sourceArn;
     const sharedTime = h.sourceArn ? sourceTimes.get(h.sourceArn) : undefined;
-    const time = sharedTime && holds(h, { arn: h.sourceArn ?? '', time: sharedTime }) ? sharedTime : h.timeFrom !== 'created' ? h.time : undefined;
+    const time =
+      sharedTime && holds(h, { arn: h.sourceArn ?? '', time: sharedTime }) ? sharedTime : h.timeFrom !== 'created' ? h.time : undefined;
     if (time) wanted[COPY_KEYS.sourceTime] = time.toISOString();
     if (h.target) wanted[OWNERSHIP_KEYS.target] = h.target;
     if (h.startedAt) wanted[OWNERSHIP_KEYS.createdAt] = h.startedAt.toISOString();
@@ -44,7 +47,11 @@ export async function applyTags(state: RunState, policy: Policy, deps: Deps): Pr
     const lacking = policy.tags.required.filter((k) => !(k in h.tags) && !(k in missing));
     const source = h.sourceArn ?? h.target;
     if (lacking.length > 0) {
-      failures.push({ target: source, code: 'VALIDATION_ERROR', message: `copy ${h.id} of ${source} lacks required tag keys ${lacking.join(', ')}: give them a value in tags.static` });
+      failures.push({
+        target: source,
+        code: 'VALIDATION_ERROR',
+        message: `copy ${h.id} of ${source} lacks required tag keys ${lacking.join(', ')}: give them a value in tags.static`,
+      });
     }
     if (Object.keys(missing).length === 0) {
       if (h.tags[TAGGED_BY] === run.id) tagged++;
@@ -55,7 +62,9 @@ export async function applyTags(state: RunState, policy: Policy, deps: Deps): Pr
       return;
     }
     try {
-      await deps.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: h.arn, Tags: toTagList({ ...missing, [TAGGED_BY]: run.id }) }));
+      await deps.clients.rds.send(
+        new AddTagsToResourceCommand({ ResourceName: h.arn, Tags: toTagList({ ...missing, [TAGGED_BY]: run.id }) }),
+      );
       tagged++;
       deps.logger.info('tags added', { target: source, operation: 'AddTagsToResource', snapshot: h.id, keys: Object.keys(missing) });
     } catch (err) {
@@ -67,6 +76,11 @@ export async function applyTags(state: RunState, policy: Policy, deps: Deps): Pr
   // Tagging is idempotent and its count is read back from the tags: a transient error retries the whole step.
   const first = transient[0];
   if (first) throw errorFor(first.code, `${transient.length} copies could not be tagged yet, first: ${first.message}`);
-  const next: Progress = { ...progress, tagged: progress.tagged + tagged, copies: { ...progress.copies, stage: 'retention' }, log: withFailures(progress.log, failures) };
+  const next: Progress = {
+    ...progress,
+    tagged: progress.tagged + tagged,
+    copies: { ...progress.copies, stage: 'retention' },
+    log: withFailures(progress.log, failures),
+  };
   return route(next, run, deps.now());
 }

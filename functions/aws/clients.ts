@@ -44,7 +44,11 @@ export function createClients(region: string, options: ClientOptions = {}): Clie
     retryMode: 'standard' as const,
     ...(options.backoffMs ? { retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, options.backoffMs) } : {}),
     // throwOnRequestTimeout: @smithy/node-http-handler 4.4+ only warns on a request timeout unless told to abort.
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
   };
   return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common), cloudwatch: new CloudWatchClient(common) };
 }

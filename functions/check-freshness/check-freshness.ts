@@ -26,7 +26,8 @@ export interface PolicyFreshness {
 }
 
 /** Policies the freshness alarm covers: an RPO and an enabled schedule (only those are expected to run). */
-export const watched = (policies: readonly Policy[]) => policies.filter((p) => p.rpoHours !== undefined && p.schedules.some((s) => s.enabled));
+export const watched = (policies: readonly Policy[]) =>
+  policies.filter((p) => p.rpoHours !== undefined && p.schedules.some((s) => s.enabled));
 const partsOf = (p: Policy) => [...(p.elastic ? (['elastic'] as const) : []), ...(p.copy ? (['copies'] as const) : [])];
 
 export async function checkFreshness(deps: Deps, deployedAt: Date): Promise<PolicyFreshness[]> {

@@ -51,8 +51,7 @@ export function matchesPolicy(policy: Policy, arn: string, tags: TagMap): boolea
   return selector.length > 0 && selector.every(([k, v]) => tags[k] === v);
 }
 
-export const needsClusterTags = (policy: Policy) =>
-  Object.keys(policy.elastic?.selector ?? {}).length > 0 || policy.tags.copySourceTags;
+export const needsClusterTags = (policy: Policy) => Object.keys(policy.elastic?.selector ?? {}).length > 0 || policy.tags.copySourceTags;
 
 export function slotSnapshotName(run: Run, policy: Policy, target: { arn: string; name: string }): string {
   return elasticSnapshotName(policy.name, target.arn, target.name, new Date(run.slot));
@@ -81,6 +80,8 @@ export function elasticSnapshotPhase(status: string | undefined): 'available' | 
 export const CLUSTER_RULE_MESSAGES: Record<Exclude<ClusterRule, 'snapshot'>, (s: string) => string> = {
   wait: (s) => `is ${s}: the snapshot waits for it`,
   skip: (s) => `is ${s}: skipped`,
-  conflict: (s) => (s === 'STOPPED' || s === 'STOPPING' ? `is ${s}: no snapshot taken (a stopped cluster cannot be snapshotted: start it, or exclude it from the policy)` : `is ${s}: no snapshot taken (the cluster needs attention)`),
+  conflict: (s) =>
+    s === 'STOPPED' || s === 'STOPPING'
+      ? `is ${s}: no snapshot taken (a stopped cluster cannot be snapshotted: start it, or exclude it from the policy)`
+      : `is ${s}: no snapshot taken (the cluster needs attention)`,
 };
-

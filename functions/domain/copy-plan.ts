@@ -215,11 +215,18 @@ export function planCopies(
   const foreignNames = new Set<string>();
   const entries: QueueEntry[] = sources.map((source) => {
     const key = queueKey(source.time, source.arn);
-    const copy = (held.get(source.target) ?? []).find((c) => holds(c, source) && copyPhase(c.status) !== 'failed' && copyPhase(c.status) !== 'deleting');
+    const copy = (held.get(source.target) ?? []).find(
+      (c) => holds(c, source) && copyPhase(c.status) !== 'failed' && copyPhase(c.status) !== 'deleting',
+    );
     if (copy) {
       const state: QueueState =
         copyPhase(copy.status) === 'available' ? 'held' : copy.runId === run.id ? 'in-flight-ours' : 'in-flight-other';
-      const reasons = state === 'held' ? [`held by ${copy.id}`] : state === 'in-flight-other' ? [`run ${copy.runId} is copying it (${copy.id})`] : [`this run is copying it (${copy.id})`];
+      const reasons =
+        state === 'held'
+          ? [`held by ${copy.id}`]
+          : state === 'in-flight-other'
+            ? [`run ${copy.runId} is copying it (${copy.id})`]
+            : [`this run is copying it (${copy.id})`];
       return { source, key, state, reasons, copy };
     }
     const clash = ownedNames.get(source.name);
@@ -238,7 +245,14 @@ export function planCopies(
     const sim: Candidate<string | undefined>[] = [
       ...(held.get(target) ?? [])
         .filter((c) => ['available', 'in-flight'].includes(copyPhase(c.status)))
-        .map((c) => ({ id: c.id, time: c.time, state: 'available' as const, ownership: 'verified' as const, tags: c.tags, ref: undefined })),
+        .map((c) => ({
+          id: c.id,
+          time: c.time,
+          state: 'available' as const,
+          ownership: 'verified' as const,
+          tags: c.tags,
+          ref: undefined,
+        })),
       ...wanted.map((e) => ({
         id: e.key,
         time: e.source.time,
@@ -259,4 +273,3 @@ export function planCopies(
   });
   return { queue, held, foreignNames };
 }
-

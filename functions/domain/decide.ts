@@ -63,8 +63,7 @@ const LEAVE_REASON: Record<Exclude<SnapshotState, 'available'>, string> = {
 };
 
 /** restic matches plain tags; a snapshot's tags match as `key` and as `key=value`. */
-export const tagStrings = (tags: TagMap | undefined): string[] =>
-  Object.entries(tags ?? {}).flatMap(([k, v]) => [k, `${k}=${v}`]);
+export const tagStrings = (tags: TagMap | undefined): string[] => Object.entries(tags ?? {}).flatMap(([k, v]) => [k, `${k}=${v}`]);
 
 /**
  * Decides one target. Without retention settings every owned available snapshot is kept.
@@ -75,11 +74,7 @@ export const tagStrings = (tags: TagMap | undefined): string[] =>
  * a deletion needs verified ownership. A look-alike (named like ours, not tagged as ours) is found out
  * when its tags are read and then counts for nothing.
  */
-export function decideTarget<R>(
-  snapshots: readonly Candidate<R>[],
-  settings: RetentionSettings | undefined,
-  now: Date,
-): TargetDecision<R> {
+export function decideTarget<R>(snapshots: readonly Candidate<R>[], settings: RetentionSettings | undefined, now: Date): TargetDecision<R> {
   const sorted = [...snapshots].sort((a, b) => b.time.getTime() - a.time.getTime() || a.id.localeCompare(b.id));
   const out = new Map<Candidate<R>, Decision<R>>();
   const candidates: Candidate<R>[] = [];
@@ -105,7 +100,12 @@ export function decideTarget<R>(
   );
   for (const r of restic) {
     const c = r.snapshot.c;
-    out.set(c, r.keep ? { candidate: c, verdict: 'keep', reasons: r.reasons } : { candidate: c, verdict: 'delete', reasons: r.missed.length > 0 ? r.missed : ['no rule keeps it'] });
+    out.set(
+      c,
+      r.keep
+        ? { candidate: c, verdict: 'keep', reasons: r.reasons }
+        : { candidate: c, verdict: 'delete', reasons: r.missed.length > 0 ? r.missed : ['no rule keeps it'] },
+    );
   }
   for (const c of candidates) {
     const d = out.get(c) as Decision<R>;

@@ -64,7 +64,10 @@ export function generatedNames(file: PolicyFile, ctx: DeployContext): GeneratedN
   const stack = `${ctx.service}-${ctx.stage}`;
   const prefix = ctx.roleNamePrefix ?? '';
   const role = (what: string) => fitName(`${prefix}${stack}-${what}-${ctx.region}`, NAME_LIMITS.role);
-  const functions = Object.fromEntries(FUNCTION_KEYS.map((k) => [k, fitName(`${stack}-${k}`, NAME_LIMITS.function)])) as Record<FunctionKey, string>;
+  const functions = Object.fromEntries(FUNCTION_KEYS.map((k) => [k, fitName(`${stack}-${k}`, NAME_LIMITS.function)])) as Record<
+    FunctionKey,
+    string
+  >;
   const roles = {
     ...(Object.fromEntries(FUNCTION_KEYS.map((k) => [k, role(k)])) as Record<FunctionKey, string>),
     global: role('lambda'),
@@ -113,12 +116,16 @@ export function fitProblems(file: PolicyFile): string[] {
   const budget = `a run may take ${hours(RUN_BUDGET_SECONDS)} (the state machine's ${hours(STATE_MACHINE_TIMEOUT_SECONDS)} timeout less ${hours(STATE_MACHINE_TIMEOUT_SECONDS - RUN_BUDGET_SECONDS)} to finish)`;
   const loop = loopSeconds(file.settings.poll);
   if (loop > RUN_BUDGET_SECONDS) {
-    problems.push(`settings.poll: ${file.settings.poll.maxIterations} checks (maxIterations) wait up to ${hours(loop)}, but ${budget}: lower maxIterations or maxSeconds`);
+    problems.push(
+      `settings.poll: ${file.settings.poll.maxIterations} checks (maxIterations) wait up to ${hours(loop)}, but ${budget}: lower maxIterations or maxSeconds`,
+    );
   }
   for (const p of file.policies) {
     for (const key of ['createMinutes', 'copyMinutes'] as const) {
       if (p.deadlines[key] * 60 > RUN_BUDGET_SECONDS) {
-        problems.push(`policy "${p.name}": deadlines.${key}: ${p.deadlines[key]} minutes cannot be kept: ${budget}; at most ${Math.floor(RUN_BUDGET_SECONDS / 60)}`);
+        problems.push(
+          `policy "${p.name}": deadlines.${key}: ${p.deadlines[key]} minutes cannot be kept: ${budget}; at most ${Math.floor(RUN_BUDGET_SECONDS / 60)}`,
+        );
       }
     }
   }
@@ -128,11 +135,17 @@ export function fitProblems(file: PolicyFile): string[] {
 /** Everything that would fail at or after deploy, found before it: fit, regions, names. */
 export function deployProblems(file: PolicyFile, ctx: DeployContext): string[] {
   const problems = [...fitProblems(file)];
-  if (!/^[a-zA-Z0-9-]+$/.test(ctx.stage)) problems.push(`stage "${ctx.stage}": use letters, digits and hyphens (it is part of the stack name and of every resource name)`);
+  if (!/^[a-zA-Z0-9-]+$/.test(ctx.stage))
+    problems.push(`stage "${ctx.stage}": use letters, digits and hyphens (it is part of the stack name and of every resource name)`);
   const stack = `${ctx.service}-${ctx.stage}`;
-  if (stack.length > NAME_LIMITS.stack) problems.push(`stage "${ctx.stage}": the stack name ${stack} would be ${stack.length} characters; CloudFormation allows ${NAME_LIMITS.stack}`);
+  if (stack.length > NAME_LIMITS.stack)
+    problems.push(
+      `stage "${ctx.stage}": the stack name ${stack} would be ${stack.length} characters; CloudFormation allows ${NAME_LIMITS.stack}`,
+    );
   if (ctx.roleNamePrefix !== undefined && !/^[\w+=,.@-]{0,32}$/.test(ctx.roleNamePrefix)) {
-    problems.push(`roleNamePrefix "${ctx.roleNamePrefix}": IAM role names take letters, digits and + = , . @ _ -; keep the prefix to 32 characters`);
+    problems.push(
+      `roleNamePrefix "${ctx.roleNamePrefix}": IAM role names take letters, digits and + = , . @ _ -; keep the prefix to 32 characters`,
+    );
   }
   for (const p of file.policies) {
     const arns: [string, string][] = [
@@ -143,7 +156,9 @@ export function deployProblems(file: PolicyFile, ctx: DeployContext): string[] {
     for (const [field, arn] of arns) {
       const region = ARN_REGION_RE.exec(arn)?.[1];
       if (region && region !== ctx.region) {
-        problems.push(`policy "${p.name}": ${field}: ${arn} is in ${region}, but the stack deploys to ${ctx.region}: the orchestrator works in one region (deploy a stack per region)`);
+        problems.push(
+          `policy "${p.name}": ${field}: ${arn} is in ${region}, but the stack deploys to ${ctx.region}: the orchestrator works in one region (deploy a stack per region)`,
+        );
       }
     }
   }

@@ -8,9 +8,7 @@ export const MAX_NAME = 63;
 const NAME_RE = /^[a-z][a-z0-9-]*$/;
 
 export function isValidSnapshotName(name: string): boolean {
-  return (
-    name.length >= 1 && name.length <= MAX_NAME && NAME_RE.test(name) && !name.includes('--') && !name.endsWith('-')
-  );
+  return name.length >= 1 && name.length <= MAX_NAME && NAME_RE.test(name) && !name.includes('--') && !name.endsWith('-');
 }
 
 /** Lower-case, runs of other characters become one hyphen, trimmed to `max` without edge hyphens. */

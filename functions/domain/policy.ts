@@ -76,9 +76,7 @@ const elasticSchema = z.strictObject({
 });
 
 const copySchema = z.strictObject({
-  sourceAccounts: z
-    .array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'))
-    .min(1, 'list at least one account'),
+  sourceAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).min(1, 'list at least one account'),
   clusterPattern: z
     .string()
     .refine((s) => {

@@ -112,11 +112,7 @@ export function referenceTime(snapshots: readonly RetentionSnapshot[], now: Date
 /**
  * Applies restic's rules. Returns decisions newest first (stable for equal times).
  */
-export function applyRestic<S extends RetentionSnapshot>(
-  snapshots: readonly S[],
-  rules: RetentionRules,
-  now: Date,
-): ResticDecision<S>[] {
+export function applyRestic<S extends RetentionSnapshot>(snapshots: readonly S[], rules: RetentionRules, now: Date): ResticDecision<S>[] {
   const list = snapshots
     .map((s, i) => ({ s, i }))
     .sort((a, b) => b.s.time.getTime() - a.s.time.getTime() || a.i - b.i)
@@ -130,9 +126,7 @@ export function applyRestic<S extends RetentionSnapshot>(
   }));
   const within = WITHIN.flatMap(([name, key]) => {
     const d = rules[key] as CalendarDuration | undefined;
-    return d && !isZeroDuration(d)
-      ? [{ name, d, cutoff: subtractDuration(latest, d), last: undefined as string | undefined }]
-      : [];
+    return d && !isZeroDuration(d) ? [{ name, d, cutoff: subtractDuration(latest, d), last: undefined as string | undefined }] : [];
   });
   const withinAll =
     rules.keepWithin && !isZeroDuration(rules.keepWithin)
@@ -155,7 +149,8 @@ export function applyRestic<S extends RetentionSnapshot>(
     }
     for (const b of counted) {
       if (b.count === 0) {
-        if (b.total !== 0) missed.push(b.name === 'last' ? `last: the ${b.total} newest are kept` : `${b.name}: all ${b.total} kept by newer snapshots`);
+        if (b.total !== 0)
+          missed.push(b.name === 'last' ? `last: the ${b.total} newest are kept` : `${b.name}: all ${b.total} kept by newer snapshots`);
         continue;
       }
       const val = BUCKERS[b.name](cur.time, nr);

@@ -7,14 +7,25 @@ import type { Policy } from './policy.js';
 import { emptyFailureLog, emptyRetention, MAX_RETRY, type PartStage, type Progress, type Run } from './run.js';
 
 export function initialProgress(run: Run, policy: Policy): Progress {
-  const elasticOn = !!policy.elastic && !run.skip.includes('create') && (!run.targets || run.targets.some((t) => t.includes(':docdb-elastic:')));
+  const elasticOn =
+    !!policy.elastic && !run.skip.includes('create') && (!run.targets || run.targets.some((t) => t.includes(':docdb-elastic:')));
   const copiesOn = !!policy.copy && !run.skip.includes('copy') && (!run.targets || run.targets.some((t) => t.includes(':rds:')));
   const stage = (on: boolean): PartStage => (on ? 'active' : 'off');
   return {
     next: 'wait',
     iteration: 0,
     waitSeconds: 0,
-    elastic: { stage: stage(elasticOn), cursor: '', retry: [], targets: 0, created: 0, adopted: 0, pending: 0, wouldCreate: 0, listedCreated: [] },
+    elastic: {
+      stage: stage(elasticOn),
+      cursor: '',
+      retry: [],
+      targets: 0,
+      created: 0,
+      adopted: 0,
+      pending: 0,
+      wouldCreate: 0,
+      listedCreated: [],
+    },
     copies: {
       stage: stage(copiesOn),
       inFlight: [],
@@ -47,7 +58,12 @@ export function route(p: Progress, run: Run, now: Date): Progress {
     if (stage === 'retention') return { ...p, next: 'retain', part };
   }
   // Creates left because the time budget ran out go on at once; a full retry list (throttling) waits for the next check.
-  if (p.elastic.stage === 'active' && p.elastic.cursor !== undefined && p.elastic.retry.length < MAX_RETRY && now.getTime() < Date.parse(run.createDeadline)) {
+  if (
+    p.elastic.stage === 'active' &&
+    p.elastic.cursor !== undefined &&
+    p.elastic.retry.length < MAX_RETRY &&
+    now.getTime() < Date.parse(run.createDeadline)
+  ) {
     return { ...p, next: 'create', part: undefined };
   }
   if (p.elastic.stage === 'active' || p.copies.stage === 'active') return { ...p, next: 'wait', part: undefined };

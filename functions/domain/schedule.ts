@@ -5,8 +5,7 @@
  */
 
 export type Schedule =
-  | { kind: 'rate'; value: number; unit: 'minute' | 'hour' | 'day'; ms: number }
-  | { kind: 'cron'; fields: CronFields; text: string };
+  { kind: 'rate'; value: number; unit: 'minute' | 'hour' | 'day'; ms: number } | { kind: 'cron'; fields: CronFields; text: string };
 
 interface CronFields {
   minutes: Set<number>;
@@ -40,7 +39,9 @@ function parseField(text: string, name: string, min: number, max: number, names?
     const byName = names?.indexOf(v.toUpperCase()) ?? -1;
     const n = byName >= 0 ? byName + min : /^\d+$/.test(v) ? Number(v) : Number.NaN;
     if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ScheduleError(`${name} "${v}" is out of range: use ${min}-${max}${names ? ` or ${names[0]}-${names[names.length - 1]}` : ''}`);
+      throw new ScheduleError(
+        `${name} "${v}" is out of range: use ${min}-${max}${names ? ` or ${names[0]}-${names[names.length - 1]}` : ''}`,
+      );
     }
     return n;
   };
@@ -49,7 +50,8 @@ function parseField(text: string, name: string, min: number, max: number, names?
     if (base === undefined || base === '' || part.split('/').length > 2) throw new ScheduleError(`${name} "${text}" is not a valid field`);
     let step = 1;
     if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) < 1) throw new ScheduleError(`${name} "${part}": the step after / must be a whole number of at least 1`);
+      if (!/^\d+$/.test(stepText) || Number(stepText) < 1)
+        throw new ScheduleError(`${name} "${part}": the step after / must be a whole number of at least 1`);
       step = Number(stepText);
     }
     let lo: number;
@@ -79,8 +81,10 @@ export function parseSchedule(expression: string): Schedule {
     const unitText = m[2] as string;
     if (value < 1) throw new ScheduleError(`"${expression}": the value must be at least 1, for example rate(1 day)`);
     const singular = !unitText.endsWith('s');
-    if (value === 1 && !singular) throw new ScheduleError(`"${expression}": a value of 1 takes the singular unit, e.g. rate(1 ${unitText.slice(0, -1)})`);
-    if (value > 1 && singular) throw new ScheduleError(`"${expression}": a value above 1 takes the plural unit, e.g. rate(${value} ${unitText}s)`);
+    if (value === 1 && !singular)
+      throw new ScheduleError(`"${expression}": a value of 1 takes the singular unit, e.g. rate(1 ${unitText.slice(0, -1)})`);
+    if (value > 1 && singular)
+      throw new ScheduleError(`"${expression}": a value above 1 takes the plural unit, e.g. rate(${value} ${unitText}s)`);
     const unit = (singular ? unitText : unitText.slice(0, -1)) as 'minute' | 'hour' | 'day';
     const ms = value * { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit];
     return { kind: 'rate', value, unit, ms };
@@ -89,7 +93,9 @@ export function parseSchedule(expression: string): Schedule {
   if (!cron) throw new ScheduleError(`"${expression}" must be a cron(...) or rate(...) expression, ${EXAMPLE}`);
   const parts = (cron[1] ?? '').trim().split(/\s+/);
   if (parts.length !== 6) {
-    throw new ScheduleError(`"${expression}" has ${parts.length} fields; cron needs 6 (minutes hours day-of-month month day-of-week year), ${EXAMPLE}`);
+    throw new ScheduleError(
+      `"${expression}" has ${parts.length} fields; cron needs 6 (minutes hours day-of-month month day-of-week year), ${EXAMPLE}`,
+    );
   }
   const [mi, ho, dm, mo, dw, yr] = parts as [string, string, string, string, string, string];
   if ((dm === '?') === (dw === '?')) {
@@ -108,7 +114,8 @@ export function parseSchedule(expression: string): Schedule {
   const months = parseField(mo, 'month', 1, 12, MONTHS);
   let dow: CronFields['dow'];
   if (dw === '?') dow = { any: true };
-  else if (/^([1-7]|[A-Za-z]{3})L$/.test(dw)) dow = { days: new Set(), lastOf: [...parseField(dw.slice(0, -1), 'day-of-week', 1, 7, DAYS)][0] as number };
+  else if (/^([1-7]|[A-Za-z]{3})L$/.test(dw))
+    dow = { days: new Set(), lastOf: [...parseField(dw.slice(0, -1), 'day-of-week', 1, 7, DAYS)][0] as number };
   else if (/^([1-7]|[A-Za-z]{3})#[1-5]$/.test(dw)) {
     const [d, k] = dw.split('#');
     dow = { days: new Set(), nth: { day: [...parseField(d ?? '', 'day-of-week', 1, 7, DAYS)][0] as number, k: Number(k) } };

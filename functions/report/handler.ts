@@ -8,7 +8,8 @@ export function core(event: ReportInput, deps: Deps): Promise<ResultEnvelope> {
   const envelope = buildReport(event, now);
   const { data } = envelope;
   for (const line of runMetricDocuments(deps.config.metricsNamespace, runFigures(event, envelope, now))) deps.emit(line);
-  for (const f of data.failures) deps.logger.warn('target failed', { target: f.target, operation: 'Report', code: f.code, reason: f.message });
+  for (const f of data.failures)
+    deps.logger.warn('target failed', { target: f.target, operation: 'Report', code: f.code, reason: f.message });
   deps.logger.info('run finished', { target: 'all', operation: 'Report', status: data.status, summary: data.summary });
   return Promise.resolve(envelope);
 }

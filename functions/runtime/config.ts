@@ -11,7 +11,10 @@ const envSchema = z.object({
   POLICY_FILE: z.string().min(1).default('policies.yml'),
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
-  METRICS_NAMESPACE: z.string().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace').default('BackupOrchestrator'),
+  METRICS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace')
+    .default('BackupOrchestrator'),
   TRACING: z.enum(['true', 'false']).default('false'),
   /** When the stack was packaged (set by serverless package): a policy no run has reported on counts from its first scheduled run after it. */
   DEPLOYED_AT: z.iso.datetime({ offset: true }).optional(),

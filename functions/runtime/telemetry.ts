@@ -39,16 +39,20 @@ export interface RunFigures {
 export function runMetricDocuments(namespace: string, f: RunFigures): string[] {
   const doc = emfDocument(namespace);
   const docs: string[] = [];
-  docs.push(doc({ [DIMENSIONS.policy]: f.policy }, (m) => {
-    m.addMetric(METRICS.created, MetricUnit.Count, f.created);
-    m.addMetric(METRICS.copied, MetricUnit.Count, f.copied);
-    m.addMetric(METRICS.deleted, MetricUnit.Count, f.deleted);
-    m.addMetric(METRICS.failed, MetricUnit.Count, f.failed);
-    m.addMetric(METRICS.duration, MetricUnit.Seconds, f.durationSeconds);
-  }));
+  docs.push(
+    doc({ [DIMENSIONS.policy]: f.policy }, (m) => {
+      m.addMetric(METRICS.created, MetricUnit.Count, f.created);
+      m.addMetric(METRICS.copied, MetricUnit.Count, f.copied);
+      m.addMetric(METRICS.deleted, MetricUnit.Count, f.deleted);
+      m.addMetric(METRICS.failed, MetricUnit.Count, f.failed);
+      m.addMetric(METRICS.duration, MetricUnit.Seconds, f.durationSeconds);
+    }),
+  );
   docs.push(doc({}, (m) => m.addMetric(METRICS.failed, MetricUnit.Count, f.failed)));
   for (const [code, n] of Object.entries(f.failedByCode)) {
-    docs.push(doc({ [DIMENSIONS.policy]: f.policy, [DIMENSIONS.code]: code }, (m) => m.addMetric(METRICS.failed, MetricUnit.Count, n ?? 0)));
+    docs.push(
+      doc({ [DIMENSIONS.policy]: f.policy, [DIMENSIONS.code]: code }, (m) => m.addMetric(METRICS.failed, MetricUnit.Count, n ?? 0)),
+    );
   }
   return docs;
 }
@@ -63,8 +67,12 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export function runFreshnessDocuments(namespace: string, f: { policy: string; part: string; stalest: Date; now: Date }): string[] {
   const doc = emfDocument(namespace);
   return [
-    doc({ [DIMENSIONS.policy]: f.policy }, (m) => m.addMetric(METRICS.age, MetricUnit.NoUnit, round2(Math.max(0, f.now.getTime() - f.stalest.getTime()) / 3_600_000))),
-    doc({ [DIMENSIONS.policy]: f.policy, [DIMENSIONS.part]: f.part }, (m) => m.addMetric(METRICS.stalest, MetricUnit.Seconds, Math.floor(f.stalest.getTime() / 1000))),
+    doc({ [DIMENSIONS.policy]: f.policy }, (m) =>
+      m.addMetric(METRICS.age, MetricUnit.NoUnit, round2(Math.max(0, f.now.getTime() - f.stalest.getTime()) / 3_600_000)),
+    ),
+    doc({ [DIMENSIONS.policy]: f.policy, [DIMENSIONS.part]: f.part }, (m) =>
+      m.addMetric(METRICS.stalest, MetricUnit.Seconds, Math.floor(f.stalest.getTime() / 1000)),
+    ),
   ];
 }
 

@@ -10,7 +10,11 @@ import type { Policy } from '../domain/policy.js';
 import { initialProgress, route } from '../domain/route.js';
 import { type Progress, type RunState, withFailures } from '../domain/run.js';
 
-export async function startOperations(state: Omit<RunState, 'progress'> & { progress?: Progress }, policy: Policy, deps: Deps): Promise<Progress> {
+export async function startOperations(
+  state: Omit<RunState, 'progress'> & { progress?: Progress },
+  policy: Policy,
+  deps: Deps,
+): Promise<Progress> {
   const { run } = state;
   const first = !state.progress;
   const before = state.progress ?? initialProgress(run, policy);
@@ -25,7 +29,10 @@ export async function startOperations(state: Omit<RunState, 'progress'> & { prog
       p = { ...p, elastic: planned.elastic, log: withFailures(p.log, planned.failures) };
     }
   } else if (p.elastic.stage === 'active') {
-    const round = await createRound(deps, run, policy, p.elastic, { budgetEndsAt: deps.budgetEndsAt(), pastDeadline: now.getTime() >= Date.parse(run.createDeadline) });
+    const round = await createRound(deps, run, policy, p.elastic, {
+      budgetEndsAt: deps.budgetEndsAt(),
+      pastDeadline: now.getTime() >= Date.parse(run.createDeadline),
+    });
     p = { ...p, elastic: round.elastic, tagged: p.tagged + round.tagged, log: withFailures(p.log, round.failures) };
   }
   if (first && p.copies.stage === 'active') {

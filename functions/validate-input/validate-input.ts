@@ -43,8 +43,7 @@ export function validateRun(event: ValidateEvent, ctx: ValidateContext): Run {
     const field = `input.targets.${i}`;
     const elastic = ELASTIC_CLUSTER_ARN_RE.exec(arn);
     if (elastic) {
-      if (elastic[1] !== ctx.region)
-        throw new ValidationError(`${field}: cluster is in ${elastic[1]}, not ${ctx.region}`);
+      if (elastic[1] !== ctx.region) throw new ValidationError(`${field}: cluster is in ${elastic[1]}, not ${ctx.region}`);
       if (elastic[2] !== ctx.accountId)
         throw new ValidationError(`${field}: cluster belongs to account ${elastic[2]}, not ${ctx.accountId}`);
       if (!policy.elastic) throw new ValidationError(`${field}: policy "${policy.name}" has no elastic targets`);
@@ -52,12 +51,9 @@ export function validateRun(event: ValidateEvent, ctx: ValidateContext): Run {
     }
     const shared = parseRdsSnapshotArn(arn);
     if (shared) {
-      if (shared.region !== ctx.region)
-        throw new ValidationError(`${field}: snapshot is in ${shared.region}, not ${ctx.region}`);
+      if (shared.region !== ctx.region) throw new ValidationError(`${field}: snapshot is in ${shared.region}, not ${ctx.region}`);
       if (!policy.copy?.sourceAccounts.includes(shared.account)) {
-        throw new ValidationError(
-          `${field}: account ${shared.account} is not an allowed source of policy "${policy.name}"`,
-        );
+        throw new ValidationError(`${field}: account ${shared.account} is not an allowed source of policy "${policy.name}"`);
       }
       return;
     }

@@ -86,14 +86,19 @@ export async function copyRound(
       if (held.runId === run.id) c.started++;
       else {
         c.leftToOthers++;
-        if (c.listedLeft.length < MAX_LISTED) c.listedLeft.push({ ...line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region), reasons: [`run ${held.runId} is copying it`] });
+        if (c.listedLeft.length < MAX_LISTED)
+          c.listedLeft.push({
+            ...line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region),
+            reasons: [`run ${held.runId} is copying it`],
+          });
         continue;
       }
     }
     const g: InFlightCopy = { name: f.name, source: f.source, target: f.target, sourceTime: f.sourceTime, startedAt: f.startedAt };
     if (phase === 'available') {
       c.copied++;
-      if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push(line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region));
+      if (c.listedCopied.length < MAX_LISTED)
+        c.listedCopied.push(line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region));
       continue;
     }
     if (phase === 'failed') {
@@ -114,7 +119,11 @@ export async function copyRound(
             c.inFlight.push(g);
             continue;
           }
-          fail(f.source, 'DEADLINE_EXCEEDED', `copy ${f.name} of ${f.source} is past its deadline and could not be cancelled: ${e.message}`);
+          fail(
+            f.source,
+            'DEADLINE_EXCEEDED',
+            `copy ${f.name} of ${f.source} is past its deadline and could not be cancelled: ${e.message}`,
+          );
           continue;
         }
       }
@@ -138,7 +147,12 @@ export async function copyRound(
       for (const h of list) {
         if (copyPhase(h.status) === 'failed' && h.runId !== run.id) {
           const note = await removeCopy(deps, h.id);
-          deps.logger.info('failed copy removed', { target: h.sourceArn ?? h.target, operation: 'DeleteDBClusterSnapshot', snapshot: h.id, note });
+          deps.logger.info('failed copy removed', {
+            target: h.sourceArn ?? h.target,
+            operation: 'DeleteDBClusterSnapshot',
+            snapshot: h.id,
+            note,
+          });
         }
       }
     }
@@ -174,14 +188,25 @@ export async function copyRound(
       // An earlier attempt of this step started it and died before reporting: carry on with it.
       if (!c.inFlight.some((f) => f.name === s.name)) {
         c.started++;
-        c.inFlight.push({ name: s.name, source: s.arn, target: s.target, sourceTime: s.time.toISOString(), startedAt: (e.copy?.startedAt ?? now).toISOString() });
+        c.inFlight.push({
+          name: s.name,
+          source: s.arn,
+          target: s.target,
+          sourceTime: s.time.toISOString(),
+          startedAt: (e.copy?.startedAt ?? now).toISOString(),
+        });
       }
     } else if (run.dryRun) {
       c.wouldCopy++;
       const key = s.encrypted ? [`encrypted: copied with ${policy.copy.kmsKeyId ?? '(no key: set copy.kmsKeyId)'}`] : [];
-      if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push({ ...line(s, run.accountId, run.region), reasons: [...e.reasons, ...key] });
+      if (c.listedCopied.length < MAX_LISTED)
+        c.listedCopied.push({ ...line(s, run.accountId, run.region), reasons: [...e.reasons, ...key] });
     } else if (s.encrypted && !policy.copy.kmsKeyId) {
-      fail(s.arn, 'VALIDATION_ERROR', `shared snapshot ${s.arn} is encrypted: set copy.kmsKeyId in policy "${policy.name}" to a key of this account`);
+      fail(
+        s.arn,
+        'VALIDATION_ERROR',
+        `shared snapshot ${s.arn} is encrypted: set copy.kmsKeyId in policy "${policy.name}" to a key of this account`,
+      );
     } else if (plan.foreignNames.has(s.name)) {
       fail(s.arn, 'CONFLICT', `copy of ${s.arn} not started: ${s.name} exists and is not this policy's copy`);
     } else {
@@ -208,7 +233,11 @@ export async function copyRound(
   const remaining = unprocessed.filter((e) => e.state === 'copy');
   if (opts.runEnds) {
     for (const e of remaining) {
-      fail(e.source.arn, 'DEADLINE_EXCEEDED', `copy of ${e.source.arn} never started: the run ended (${opts.runEnds}) with it still queued`);
+      fail(
+        e.source.arn,
+        'DEADLINE_EXCEEDED',
+        `copy of ${e.source.arn} never started: the run ended (${opts.runEnds}) with it still queued`,
+      );
     }
     cursor = plan.queue.at(-1)?.key ?? cursor;
   }
@@ -234,7 +263,8 @@ async function removeCopy(deps: Deps, id: string): Promise<string> {
 }
 
 /** Started; to be confirmed by the next listing (with the error to report if no copy shows up); try later; or failed. */
-type StartResult = 'started' | { unconfirmed: true; error?: Pick<Failure, 'code' | 'message'> } | 'retry' | { code: Failure['code']; message: string };
+type StartResult =
+  'started' | { unconfirmed: true; error?: Pick<Failure, 'code' | 'message'> } | 'retry' | { code: Failure['code']; message: string };
 
 async function startCopy(deps: Deps, run: Run, policy: Policy, s: Source): Promise<StartResult> {
   const copy = policy.copy;

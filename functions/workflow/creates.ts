@@ -5,7 +5,16 @@
 import { clusterCreateTime, elasticTags, listElasticSnapshots } from '../aws/elastic.js';
 import type { Deps } from '../runtime/deps.js';
 import { candidateClusters, createOne } from './elastic.js';
-import { CLUSTER_RULE_MESSAGES, clusterRule, elasticSnapshotPhase, type ElasticTarget, matchesPolicy, needsClusterTags, slotSnapshotName, slotSnapshots } from '../domain/clusters.js';
+import {
+  CLUSTER_RULE_MESSAGES,
+  clusterRule,
+  elasticSnapshotPhase,
+  type ElasticTarget,
+  matchesPolicy,
+  needsClusterTags,
+  slotSnapshotName,
+  slotSnapshots,
+} from '../domain/clusters.js';
 import { isTransient } from '../domain/errors.js';
 import { toOrchestratorError } from '../aws/errors.js';
 import type { Policy } from '../domain/policy.js';
@@ -13,7 +22,6 @@ import { mapPoolUntil } from '../runtime/pool.js';
 import { type ElasticProgress, type Failure, MAX_LISTED, MAX_RETRY, type Run } from '../domain/run.js';
 import { firstSlotAfter } from '../domain/schedule.js';
 import type { TagMap } from '../domain/tags.js';
-
 
 export interface CreateRoundResult {
   elastic: ElasticProgress;
@@ -44,17 +52,24 @@ export async function createRound(
   before: ElasticProgress,
   opts: { budgetEndsAt: number; pastDeadline: boolean },
 ): Promise<CreateRoundResult> {
-  const out: CreateRoundResult = { elastic: { ...before, retry: [], listedCreated: [...before.listedCreated] }, failures: [], tagged: 0, skipped: 0 };
+  const out: CreateRoundResult = {
+    elastic: { ...before, retry: [], listedCreated: [...before.listedCreated] },
+    failures: [],
+    tagged: 0,
+    skipped: 0,
+  };
   if (before.stage !== 'active') return { ...out, elastic: before };
   const e = out.elastic;
   const work: Work[] = before.retry.map(([arn, name]) => ({ arn, name, retried: true }));
   if (before.cursor !== undefined) {
     const { clusters, missing } = await candidateClusters(deps, run, policy);
     if (before.cursor === '') {
-      for (const arn of missing) out.failures.push({ target: arn, code: 'NOT_FOUND', message: `elastic cluster ${arn} was not found in ${run.region}` });
+      for (const arn of missing)
+        out.failures.push({ target: arn, code: 'NOT_FOUND', message: `elastic cluster ${arn} was not found in ${run.region}` });
     }
     for (const c of clusters) {
-      if ((c.clusterArn as string) > before.cursor) work.push({ arn: c.clusterArn as string, name: c.clusterName ?? (c.clusterArn as string), status: c.status, retried: false });
+      if ((c.clusterArn as string) > before.cursor)
+        work.push({ arn: c.clusterArn as string, name: c.clusterName ?? (c.clusterArn as string), status: c.status, retried: false });
     }
   }
   const needTags = needsClusterTags(policy);
@@ -79,32 +94,50 @@ export async function createRound(
   const concurrency = deps.config.policyFile.settings.concurrency;
   const retry: [string, string][] = [];
   const stop = () => deps.now().getTime() >= opts.budgetEndsAt || retry.length >= MAX_RETRY;
-  const { results, done } = await mapPoolUntil(work, concurrency, async (w) => {
-    let tags: TagMap = {};
-    if (needTags) {
-      try {
-        tags = await elasticTags(deps.clients.elastic, w.arn);
-      } catch (err) {
-        const te = toOrchestratorError(err, `cluster ${w.name} (${w.arn}): ListTagsForResource`);
-        if (isTransient(te.code)) return { w, kind: 'retry' as const, target: !w.retried };
-        return { w, kind: 'failed' as const, failure: { target: w.arn, code: te.code, message: te.message }, target: !w.retried };
+  const { results, done } = await mapPoolUntil(
+    work,
+    concurrency,
+    async (w) => {
+      let tags: TagMap = {};
+      if (needTags) {
+        try {
+          tags = await elasticTags(deps.clients.elastic, w.arn);
+        } catch (err) {
+          const te = toOrchestratorError(err, `cluster ${w.name} (${w.arn}): ListTagsForResource`);
+          if (isTransient(te.code)) return { w, kind: 'retry' as const, target: !w.retried };
+          return { w, kind: 'failed' as const, failure: { target: w.arn, code: te.code, message: te.message }, target: !w.retried };
+        }
       }
-    }
-    if (!w.retried && !matchesPolicy(policy, w.arn, tags)) return { w, kind: 'none' as const, target: false };
-    const rule = w.retried ? 'snapshot' : clusterRule(w.status);
-    if (rule === 'wait') return { w, kind: 'retry' as const, target: true };
-    if (rule === 'skip') {
-      deps.logger.info('cluster skipped', { target: w.arn, operation: 'CreateClusterSnapshot', reason: CLUSTER_RULE_MESSAGES.skip(w.status ?? '') });
-      return { w, kind: 'skipped' as const, target: true };
-    }
-    if (rule === 'conflict') {
-      return { w, kind: 'failed' as const, target: true, failure: { target: w.arn, code: 'CONFLICT' as const, message: `elastic cluster ${w.name} (${w.arn}) ${CLUSTER_RULE_MESSAGES.conflict(w.status ?? 'unknown')}` } };
-    }
-    const target: ElasticTarget = { arn: w.arn, name: w.name, status: w.status ?? 'ACTIVE' };
-    const { outcome, warnings } = await createOne(deps, run, policy, target, tags);
-    if (outcome.result === 'retry') retry.push([w.arn, w.name]);
-    return { w, kind: outcome.result, outcome, warnings, target: !w.retried };
-  }, stop);
+      if (!w.retried && !matchesPolicy(policy, w.arn, tags)) return { w, kind: 'none' as const, target: false };
+      const rule = w.retried ? 'snapshot' : clusterRule(w.status);
+      if (rule === 'wait') return { w, kind: 'retry' as const, target: true };
+      if (rule === 'skip') {
+        deps.logger.info('cluster skipped', {
+          target: w.arn,
+          operation: 'CreateClusterSnapshot',
+          reason: CLUSTER_RULE_MESSAGES.skip(w.status ?? ''),
+        });
+        return { w, kind: 'skipped' as const, target: true };
+      }
+      if (rule === 'conflict') {
+        return {
+          w,
+          kind: 'failed' as const,
+          target: true,
+          failure: {
+            target: w.arn,
+            code: 'CONFLICT' as const,
+            message: `elastic cluster ${w.name} (${w.arn}) ${CLUSTER_RULE_MESSAGES.conflict(w.status ?? 'unknown')}`,
+          },
+        };
+      }
+      const target: ElasticTarget = { arn: w.arn, name: w.name, status: w.status ?? 'ACTIVE' };
+      const { outcome, warnings } = await createOne(deps, run, policy, target, tags);
+      if (outcome.result === 'retry') retry.push([w.arn, w.name]);
+      return { w, kind: outcome.result, outcome, warnings, target: !w.retried };
+    },
+    stop,
+  );
 
   for (const r of results.slice(0, done)) {
     if (!r) continue;
@@ -128,7 +161,10 @@ export async function createRound(
   // Retries not reached this round stay; the cursor moves over the clusters past it that were started.
   const fresh = work.slice(0, done).filter((w) => !w.retried);
   const left = work.slice(done).filter((w) => !w.retried);
-  const leftRetries = work.slice(done).filter((w) => w.retried).map((w): [string, string] => [w.arn, w.name]);
+  const leftRetries = work
+    .slice(done)
+    .filter((w) => w.retried)
+    .map((w): [string, string] => [w.arn, w.name]);
   e.retry = [...retry, ...leftRetries];
   if (before.cursor !== undefined) e.cursor = left.length === 0 ? undefined : (fresh.at(-1)?.arn ?? before.cursor);
   return out;
@@ -144,7 +180,8 @@ export async function planCreates(
   const e: ElasticProgress = { ...before, listedCreated: [...before.listedCreated] };
   const failures: Failure[] = [];
   const { clusters, missing } = await candidateClusters(deps, run, policy);
-  for (const arn of missing) failures.push({ target: arn, code: 'NOT_FOUND', message: `elastic cluster ${arn} was not found in ${run.region}` });
+  for (const arn of missing)
+    failures.push({ target: arn, code: 'NOT_FOUND', message: `elastic cluster ${arn} was not found in ${run.region}` });
   const existing = new Set((await listElasticSnapshots(deps.clients.elastic)).map((s) => `${s.clusterArn}|${s.snapshotName}`));
   for (const c of clusters) {
     const arn = c.clusterArn as string;
@@ -155,7 +192,14 @@ export async function planCreates(
     if (existing.has(`${arn}|${name}`)) e.adopted++;
     else if (clusterRule(c.status) === 'snapshot' || clusterRule(c.status) === 'wait') {
       e.wouldCreate++;
-      if (e.listedCreated.length < MAX_LISTED) e.listedCreated.push({ arn: `(would create) ${name}`, name, of: c.clusterName ?? arn, time: run.slot, reasons: ['this slot has no snapshot yet'] });
+      if (e.listedCreated.length < MAX_LISTED)
+        e.listedCreated.push({
+          arn: `(would create) ${name}`,
+          name,
+          of: c.clusterName ?? arn,
+          time: run.slot,
+          reasons: ['this slot has no snapshot yet'],
+        });
     }
   }
   return { elastic: { ...e, cursor: undefined, retry: [], stage: 'retention', doneAt: deps.now().toISOString() }, failures };
@@ -187,7 +231,11 @@ export async function followCreates(
     });
   }
   for (const s of mine.filter((x) => elasticSnapshotPhase(x.status) === 'failed')) {
-    failures.push({ target: s.clusterArn as string, code: 'INTERNAL_ERROR', message: `cluster ${s.clusterArn}: snapshot ${s.snapshotName} ended ${s.status}` });
+    failures.push({
+      target: s.clusterArn as string,
+      code: 'INTERNAL_ERROR',
+      message: `cluster ${s.clusterArn}: snapshot ${s.snapshotName} ended ${s.status}`,
+    });
   }
   return { elastic: { ...e, pending: 0, stage: 'retention', doneAt: deps.now().toISOString() }, failures };
 }

@@ -68,7 +68,12 @@ export async function createOne(
     source: policy.tags.copySourceTags ? clusterTags : undefined,
   });
   if (dropped.length > 0) {
-    deps.logger.warn('source tags not copied', { target: target.arn, operation: 'CreateClusterSnapshot', dropped, reason: 'invalid for docdb-elastic, reserved, or over the 50-tag limit' });
+    deps.logger.warn('source tags not copied', {
+      target: target.arn,
+      operation: 'CreateClusterSnapshot',
+      dropped,
+      reason: 'invalid for docdb-elastic, reserved, or over the 50-tag limit',
+    });
   }
   const warnings: Failure[] = [];
   const missingRequired = policy.tags.required.filter((k) => !(k in tags));
@@ -96,14 +101,29 @@ export async function createOne(
       } catch (lookupErr) {
         const le = toOrchestratorError(lookupErr);
         if (isTransient(le.code)) return { outcome: { result: 'retry', reason: le.message }, warnings };
-        return { outcome: { result: 'failed', failure: { target: target.arn, code: le.code, message: `cluster ${target.name} (${target.arn}): looking up snapshot ${name} failed: ${le.message}` } }, warnings };
+        return {
+          outcome: {
+            result: 'failed',
+            failure: {
+              target: target.arn,
+              code: le.code,
+              message: `cluster ${target.name} (${target.arn}): looking up snapshot ${name} failed: ${le.message}`,
+            },
+          },
+          warnings,
+        };
       }
       if (existing?.snapshotArn && existingTags) {
         return { outcome: await adoptOrClaim(deps, run, policy, target, existing, existingTags, line), warnings };
       }
       if (e.code === 'CONFLICT') return { outcome: { result: 'retry', reason: `cluster busy: ${e.message}` }, warnings };
     }
-    deps.logger.warn(isTransient(e.code) ? 'snapshot create deferred' : 'snapshot create failed', { target: target.arn, operation: 'CreateClusterSnapshot', code: e.code, reason: e.message });
+    deps.logger.warn(isTransient(e.code) ? 'snapshot create deferred' : 'snapshot create failed', {
+      target: target.arn,
+      operation: 'CreateClusterSnapshot',
+      code: e.code,
+      reason: e.message,
+    });
     if (isTransient(e.code)) return { outcome: { result: 'retry', reason: e.message }, warnings };
     return { outcome: { result: 'failed', failure: { target: target.arn, code: e.code, message: e.message } }, warnings };
   }
@@ -141,7 +161,14 @@ async function adoptOrClaim(
   } catch (err) {
     const e = toOrchestratorError(err, `tagging ${arn} of ${target.arn}`);
     if (isTransient(e.code)) return { result: 'retry', reason: e.message };
-    return { result: 'failed', failure: { target: target.arn, code: e.code, message: `cluster ${target.name} (${target.arn}): adopted snapshot ${arn}, but adding its tags failed: ${e.message}` } };
+    return {
+      result: 'failed',
+      failure: {
+        target: target.arn,
+        code: e.code,
+        message: `cluster ${target.name} (${target.arn}): adopted snapshot ${arn}, but adding its tags failed: ${e.message}`,
+      },
+    };
   }
 }
 

@@ -67,13 +67,9 @@ const validation = (message: string, field?: string) =>
 
 const NAME_RE = /^[a-zA-Z][a-zA-Z0-9-]*$/;
 function checkSnapshotName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || name.length < 1 || name.length > 63)
-    throw validation(`${field} must be 1-63 characters`, field);
+  if (typeof name !== 'string' || name.length < 1 || name.length > 63) throw validation(`${field} must be 1-63 characters`, field);
   if (!NAME_RE.test(name) || name.includes('--') || name.endsWith('-')) {
-    throw validation(
-      `${field} must start with a letter and hold letters, digits and single hyphens, not ending in one`,
-      field,
-    );
+    throw validation(`${field} must start with a letter and hold letters, digits and single hyphens, not ending in one`, field);
   }
   return name;
 }
@@ -94,8 +90,7 @@ function checkTags(tags: unknown): Record<string, string> {
 function page<T>(items: T[], query: URLSearchParams, min: number, max: number, dflt: number) {
   const raw = query.get('maxResults');
   const size = raw === null ? dflt : Number(raw);
-  if (!Number.isInteger(size) || size < min || size > max)
-    throw validation(`maxResults must be ${min}-${max}`, 'maxResults');
+  if (!Number.isInteger(size) || size < min || size > max) throw validation(`maxResults must be ${min}-${max}`, 'maxResults');
   const start = Number(query.get('nextToken') ?? 0);
   if (!Number.isInteger(start) || start < 0) throw validation('nextToken is not valid', 'nextToken');
   const slice = items.slice(start, start + size);
@@ -159,11 +154,7 @@ function createSnapshot(
   }
   const manual = [...m.elasticSnapshots.values()].filter((s) => s.type === 'manual').length;
   if (manual >= m.quotas.elasticSnapshots) {
-    throw new ApiError(
-      'ServiceQuotaExceededException',
-      402,
-      `manual snapshot quota of ${m.quotas.elasticSnapshots} reached`,
-    );
+    throw new ApiError('ServiceQuotaExceededException', 402, `manual snapshot quota of ${m.quotas.elasticSnapshots} reached`);
   }
   const arn = m.elasticArn('cluster-snapshot', `${clusterArn}/${name}/${m.nowMs}`);
   const s: ElasticSnapshot = {

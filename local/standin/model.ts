@@ -106,9 +106,7 @@ function lifecycleOf(
   const end = remainingMinutes === undefined ? null : now + remainingMinutes * MINUTE;
   if (status === ready) return { startedAt, readyAt: startedAt };
   if (busy.includes(status)) {
-    return failInMinutes === undefined
-      ? { startedAt, readyAt: end }
-      : { startedAt, readyAt: null, failAt: now + failInMinutes * MINUTE };
+    return failInMinutes === undefined ? { startedAt, readyAt: end } : { startedAt, readyAt: null, failAt: now + failInMinutes * MINUTE };
   }
   if (status === 'DELETING' || status === 'deleting') return { startedAt, readyAt: startedAt, deletingSince: now, goneAt: end };
   return { startedAt, readyAt: startedAt, fixedStatus: status };
@@ -163,7 +161,15 @@ export class Model {
           type: s.type,
           createdAt: s.createdAt,
           tags: { ...s.tags },
-          ...lifecycleOf(Date.parse(s.createdAt), s.status, 'ACTIVE', ['CREATING', 'COPYING'], s.remainingMinutes, s.failInMinutes, this.nowMs),
+          ...lifecycleOf(
+            Date.parse(s.createdAt),
+            s.status,
+            'ACTIVE',
+            ['CREATING', 'COPYING'],
+            s.remainingMinutes,
+            s.failInMinutes,
+            this.nowMs,
+          ),
         });
       }
     }
@@ -181,7 +187,15 @@ export class Model {
         tags: { ...s.tags },
         source: s.source,
         busyStatus: s.status === 'creating' ? 'creating' : 'copying',
-        ...lifecycleOf(Date.parse(s.createdAt), s.status, 'available', ['creating', 'copying'], s.remainingMinutes, s.failInMinutes, this.nowMs),
+        ...lifecycleOf(
+          Date.parse(s.createdAt),
+          s.status,
+          'available',
+          ['creating', 'copying'],
+          s.remainingMinutes,
+          s.failInMinutes,
+          this.nowMs,
+        ),
       });
     }
     for (const s of world.sharedSnapshots) {
@@ -235,11 +249,7 @@ export class Model {
   timing(operation: string, subject: string, minutes: number): Lifecycle {
     const startedAt = this.nowMs;
     const f = this.faults.find(
-      (x) =>
-        x.operation === operation &&
-        x.left > 0 &&
-        (x.stuck || x.failMidway) &&
-        (!x.target || subject.includes(x.target)),
+      (x) => x.operation === operation && x.left > 0 && (x.stuck || x.failMidway) && (!x.target || subject.includes(x.target)),
     );
     if (f) f.left--;
     if (f?.stuck) return { startedAt, readyAt: null };
@@ -390,9 +400,7 @@ export class Model {
         tags: s.tags,
         ...(s.copyMinutes !== undefined ? { copyMinutes: s.copyMinutes } : {}),
       })),
-      faults: this.faults
-        .filter((f) => f.left > 0)
-        .map(({ left, ...f }) => ({ ...f, ...(Number.isFinite(left) ? { count: left } : {}) })),
+      faults: this.faults.filter((f) => f.left > 0).map(({ left, ...f }) => ({ ...f, ...(Number.isFinite(left) ? { count: left } : {}) })),
     };
   }
 }

@@ -25,8 +25,7 @@ export const RDS_ERRORS: Record<string, number> = {
 
 const fault = (code: string, message: string) => new ApiError(code, RDS_ERRORS[code] ?? 400, message);
 
-export const xmlEscape = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 type XmlValue = string | number | boolean | undefined | XmlNode | XmlNode[];
 interface XmlNode {
@@ -152,18 +151,8 @@ function tagList(raw: unknown): Record<string, string> {
 
 const ID_RE = /^[a-zA-Z][a-zA-Z0-9-]*$/;
 function checkIdentifier(id: unknown, field: string): string {
-  if (
-    typeof id !== 'string' ||
-    id.length < 1 ||
-    id.length > 63 ||
-    !ID_RE.test(id) ||
-    id.includes('--') ||
-    id.endsWith('-')
-  ) {
-    throw fault(
-      'InvalidParameterValue',
-      `${field} must be 1-63 letters, digits or hyphens, start with a letter, no -- or trailing hyphen`,
-    );
+  if (typeof id !== 'string' || id.length < 1 || id.length > 63 || !ID_RE.test(id) || id.includes('--') || id.endsWith('-')) {
+    throw fault('InvalidParameterValue', `${field} must be 1-63 letters, digits or hyphens, start with a letter, no -- or trailing hyphen`);
   }
   return id.toLowerCase();
 }
@@ -177,8 +166,7 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
   switch (action) {
     case 'DescribeDBClusterSnapshots': {
       const max = p.MaxRecords === undefined ? 100 : Number(p.MaxRecords);
-      if (!Number.isInteger(max) || max < 20 || max > 100)
-        throw fault('InvalidParameterValue', 'MaxRecords must be 20-100');
+      if (!Number.isInteger(max) || max < 20 || max > 100) throw fault('InvalidParameterValue', 'MaxRecords must be 20-100');
       const type = typeof p.SnapshotType === 'string' ? p.SnapshotType : undefined;
       const includeShared = p.IncludeShared === 'true';
       const id = typeof p.DBClusterSnapshotIdentifier === 'string' ? p.DBClusterSnapshotIdentifier : undefined;
@@ -222,36 +210,28 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
       const target = checkIdentifier(p.TargetDBClusterSnapshotIdentifier, 'TargetDBClusterSnapshotIdentifier');
       const shared = m.shared.get(sourceId);
       const ownSource = m.clusterSnapshots.get(sourceId.toLowerCase()) ?? [...m.clusterSnapshots.values()].find((s) => s.arn === sourceId);
-      if (!shared && !ownSource)
-        throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${sourceId} not found`);
+      if (!shared && !ownSource) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${sourceId} not found`);
       if (m.clusterSnapshots.has(target))
-        throw fault('DBClusterSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${target} already exists.`);
+        throw fault(
+          'DBClusterSnapshotAlreadyExistsFault',
+          `Cannot create the snapshot because a snapshot with the identifier ${target} already exists.`,
+        );
       if (ownSource && m.clusterSnapshotStatus(ownSource) !== 'available') {
         throw fault('InvalidDBClusterSnapshotStateFault', `source snapshot ${sourceId} is not available`);
       }
       const encrypted = shared ? shared.encrypted : (ownSource?.encrypted ?? false);
       const kms = typeof p.KmsKeyId === 'string' ? p.KmsKeyId : undefined;
       if (shared && encrypted && !kms) {
-        throw fault(
-          'KMSKeyNotAccessibleFault',
-          `KmsKeyId is required to copy the encrypted shared snapshot ${sourceId}`,
-        );
+        throw fault('KMSKeyNotAccessibleFault', `KmsKeyId is required to copy the encrypted shared snapshot ${sourceId}`);
       }
-      if (!encrypted && kms)
-        throw fault('InvalidParameterCombination', 'KmsKeyId must not be given for an unencrypted source snapshot');
+      if (!encrypted && kms) throw fault('InvalidParameterCombination', 'KmsKeyId must not be given for an unencrypted source snapshot');
       if (kms && !m.kmsKeys.includes(kms)) throw fault('KMSKeyNotAccessibleFault', `KMS key ${kms} is not accessible`);
       const manual = [...m.clusterSnapshots.values()].filter((s) => s.type === 'manual').length;
       if (manual >= m.quotas.manualClusterSnapshots) {
-        throw fault(
-          'SnapshotQuotaExceeded',
-          `Cannot create more than ${m.quotas.manualClusterSnapshots} manual snapshots`,
-        );
+        throw fault('SnapshotQuotaExceeded', `Cannot create more than ${m.quotas.manualClusterSnapshots} manual snapshots`);
       }
       if (m.copiesInFlight() >= m.quotas.concurrentCopies) {
-        throw fault(
-          'SnapshotQuotaExceeded',
-          `Cannot run more than ${m.quotas.concurrentCopies} snapshot copies at once`,
-        );
+        throw fault('SnapshotQuotaExceeded', `Cannot run more than ${m.quotas.concurrentCopies} snapshot copies at once`);
       }
       // Tags: the given Tags only, even with CopyTags (moto, verified by its authors against AWS; AWS documents
       // the same for CreateDBSnapshot). CopyTags without Tags copies an own source's tags; a snapshot another
@@ -283,10 +263,8 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
       const s = m.clusterSnapshots.get(id);
       if (!s) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`);
       const status = m.clusterSnapshotStatus(s);
-      if (s.type === 'automated')
-        throw fault('InvalidDBClusterSnapshotStateFault', 'automated snapshots cannot be deleted');
-      if (status === 'creating' || status === 'deleting')
-        throw fault('InvalidDBClusterSnapshotStateFault', `snapshot ${id} is ${status}`);
+      if (s.type === 'automated') throw fault('InvalidDBClusterSnapshotStateFault', 'automated snapshots cannot be deleted');
+      if (status === 'creating' || status === 'deleting') throw fault('InvalidDBClusterSnapshotStateFault', `snapshot ${id} is ${status}`);
       // Deleting a target that is copying cancels the copy; the answer shows the snapshot as it was.
       m.record({ op: 'delete', service: 'rds', id, status });
       const out = snapshotXml(m, s);
@@ -296,8 +274,7 @@ export function handleRds(m: Model, action: string, p: Record<string, unknown>):
     case 'AddTagsToResource': {
       const s = ownedByArn(m, p.ResourceName);
       const add = tagList(p.Tags);
-      if (Object.keys({ ...s.tags, ...add }).length > 50)
-        throw fault('InvalidParameterValue', 'a resource can hold at most 50 tags');
+      if (Object.keys({ ...s.tags, ...add }).length > 50) throw fault('InvalidParameterValue', 'a resource can hold at most 50 tags');
       const changed = Object.fromEntries(Object.entries(add).filter(([k, v]) => s.tags[k] !== v));
       Object.assign(s.tags, add);
       if (Object.keys(changed).length > 0) m.record({ op: 'tag', service: 'rds', id: s.id, tags: changed });

@@ -60,12 +60,7 @@ function sendXml(res: ServerResponse, status: number, xml: string) {
   res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
 }
 
-export type ExtraHandler = (
-  service: string,
-  req: IncomingMessage,
-  body: string,
-  res: ServerResponse,
-) => Promise<boolean>;
+export type ExtraHandler = (service: string, req: IncomingMessage, body: string, res: ServerResponse) => Promise<boolean>;
 
 export async function startStandIn(world: World, extra?: ExtraHandler): Promise<StandIn> {
   const model = new Model(world);
@@ -85,8 +80,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
         const fault = model.takeFault(op, body);
         if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return;
         if (fault?.reset) return void req.socket.destroy();
-        if (fault?.error)
-          throw new ApiError(fault.error, RDS_ERRORS[fault.error] ?? 400, `injected fault ${fault.error}`);
+        if (fault?.error) throw new ApiError(fault.error, RDS_ERRORS[fault.error] ?? 400, `injected fault ${fault.error}`);
         const result = handleRds(model, action, params);
         if (fault?.dropResponse) return void req.socket.destroy();
         const inner = Object.keys(result).length > 0 ? `<${action}Result>${toXml(result)}</${action}Result>` : '';
@@ -143,8 +137,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        sendJson(res, 500, { message: String(err) }, { 'x-amzn-errortype': 'InternalServerException' });
+      if (!res.headersSent) sendJson(res, 500, { message: String(err) }, { 'x-amzn-errortype': 'InternalServerException' });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

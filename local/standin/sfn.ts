@@ -46,9 +46,12 @@ const send = (res: ServerResponse, status: number, body: unknown, contentType = 
   res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': 'standin-sfn' });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 };
-const sfnError = (res: ServerResponse, type: string, message: string) => send(res, 400, { __type: `com.amazonaws.swf.service.v2.model#${type}`, message });
+const sfnError = (res: ServerResponse, type: string, message: string) =>
+  send(res, 400, { __type: `com.amazonaws.swf.service.v2.model#${type}`, message });
 
-export function controlPlane(opts: ControlPlaneOptions): ExtraHandler & { executions: Map<string, Execution>; stateMachineArn: () => string; done: () => Promise<void> } {
+export function controlPlane(
+  opts: ControlPlaneOptions,
+): ExtraHandler & { executions: Map<string, Execution>; stateMachineArn: () => string; done: () => Promise<void> } {
   const executions = new Map<string, Execution>();
   const running = new Set<Promise<unknown>>();
   let seq = 0;
@@ -58,7 +61,8 @@ export function controlPlane(opts: ControlPlaneOptions): ExtraHandler & { execut
   };
 
   const start = (body: { stateMachineArn?: string; name?: string; input?: string }, res: ServerResponse) => {
-    if (body.stateMachineArn !== arnOf()) return sfnError(res, 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
+    if (body.stateMachineArn !== arnOf())
+      return sfnError(res, 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
     let input: unknown;
     try {
       input = JSON.parse(body.input ?? '{}');
@@ -70,7 +74,15 @@ export function controlPlane(opts: ControlPlaneOptions): ExtraHandler & { execut
     const m = standIn.model;
     const executionArn = `arn:aws:states:${m.region}:${m.accountId}:execution:${opts.stackName}:${name}`;
     if (executions.has(executionArn)) return sfnError(res, 'ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
-    const exec: Execution = { executionArn, stateMachineArn: arnOf(), name, input: body.input ?? '{}', status: 'RUNNING', startDate: m.nowMs / 1000, history: [] };
+    const exec: Execution = {
+      executionArn,
+      stateMachineArn: arnOf(),
+      name,
+      input: body.input ?? '{}',
+      status: 'RUNNING',
+      startDate: m.nowMs / 1000,
+      history: [],
+    };
     executions.set(executionArn, exec);
     const { definition } = loadDefinition(m.region, m.accountId);
     const typeOf = (state?: string) => (state ? (definition.States[state]?.Type ?? 'Task') : 'Task');
@@ -85,9 +97,13 @@ export function controlPlane(opts: ControlPlaneOptions): ExtraHandler & { execut
       input,
       executionName: name,
       onEvent: (e) => {
-        if (e.type === 'StateEntered' && e.state) add({ type: `${typeOf(e.state)}StateEntered`, stateEnteredEventDetails: { name: e.state, input: '{}' } });
+        if (e.type === 'StateEntered' && e.state)
+          add({ type: `${typeOf(e.state)}StateEntered`, stateEnteredEventDetails: { name: e.state, input: '{}' } });
         if (e.type === 'StateExited' && e.state) {
-          add({ type: `${typeOf(e.state)}StateExited`, stateExitedEventDetails: { name: e.state, output: JSON.stringify(e.output ?? null) } });
+          add({
+            type: `${typeOf(e.state)}StateExited`,
+            stateExitedEventDetails: { name: e.state, output: JSON.stringify(e.output ?? null) },
+          });
         }
       },
     }).then((r: RunResult) => {

@@ -62,17 +62,18 @@ export const FAULT_OPERATIONS = [
 
 export const faultSchema = z
   .strictObject({
-    operation: z
-      .enum(FAULT_OPERATIONS)
-      .describe('API operation the fault applies to (RDS ListTagsForResource: "ListTagsForResource.rds")'),
+    operation: z.enum(FAULT_OPERATIONS).describe('API operation the fault applies to (RDS ListTagsForResource: "ListTagsForResource.rds")'),
     target: z.string().optional().describe('Only requests naming this cluster, snapshot or ARN (substring match)'),
-    error: z
-      .string()
-      .optional()
-      .describe('Error code to answer with, e.g. ThrottlingException, Throttling, SnapshotQuotaExceeded'),
+    error: z.string().optional().describe('Error code to answer with, e.g. ThrottlingException, Throttling, SnapshotQuotaExceeded'),
     count: z.number().int().min(1).optional().describe('How many matching requests the fault hits (default: all)'),
     latencyMs: z.number().int().min(0).max(120_000).optional().describe('Added latency (real time) before answering'),
-    retryAfterSeconds: z.number().int().min(0).max(3600).optional().describe('With a 429: the Retry-After header (the SDK waits that long, in real time)'),
+    retryAfterSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe('With a 429: the Retry-After header (the SDK waits that long, in real time)'),
     reset: z.boolean().optional().describe('Drop the connection instead of answering'),
     dropResponse: z.boolean().optional().describe('Perform the operation, then drop the connection before answering (a lost response)'),
     stuck: z.boolean().optional().describe('Create/Copy: the snapshot never leaves creating/copying'),
@@ -86,7 +87,9 @@ export const faultSchema = z
 const minutes = z.number().min(0);
 const remaining = minutes
   .optional()
-  .describe('Work in flight: virtual minutes until it ends (CREATING/copying becomes available, DELETING disappears). Absent: it never ends (stuck).');
+  .describe(
+    'Work in flight: virtual minutes until it ends (CREATING/copying becomes available, DELETING disappears). Absent: it never ends (stuck).',
+  );
 const failIn = minutes.optional().describe('Work in flight that fails: virtual minutes until it ends failed');
 
 const elasticSnapshotSchema = z.strictObject({
@@ -162,14 +165,8 @@ export const worldSchema = z
       .default({ manualClusterSnapshots: 100, elasticSnapshots: 1000, concurrentCopies: 5 }),
     kmsKeys: z.array(z.string()).default([]).describe('KMS key ARNs or aliases this account may use'),
     elasticClusters: z.array(elasticClusterSchema).default([]),
-    clusterSnapshots: z
-      .array(clusterSnapshotSchema)
-      .default([])
-      .describe('Cluster snapshots owned by this account (RDS API)'),
-    sharedSnapshots: z
-      .array(sharedSnapshotSchema)
-      .default([])
-      .describe('Cluster snapshots other accounts share with this one'),
+    clusterSnapshots: z.array(clusterSnapshotSchema).default([]).describe('Cluster snapshots owned by this account (RDS API)'),
+    sharedSnapshots: z.array(sharedSnapshotSchema).default([]).describe('Cluster snapshots other accounts share with this one'),
     faults: z.array(faultSchema).default([]),
   })
   .superRefine((w, ctx) => {
@@ -222,9 +219,7 @@ export class WorldError extends Error {
 export function parseWorld(raw: unknown, source = 'world'): World {
   const r = worldSchema.safeParse(raw);
   if (!r.success) {
-    throw new WorldError(
-      `${source}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
+    throw new WorldError(`${source}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   return r.data;
 }

@@ -18,7 +18,8 @@ describe('the built CLI', () => {
   copyFileSync(join(ROOT, 'policies.yml'), join(dir, 'policies.yml'));
   copyFileSync(join(ROOT, 'test/fixtures/invalid-policies.yml'), join(dir, 'invalid.yml'));
   const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['cli.cjs', ...args], { cwd: dir, encoding: 'utf8', env, timeout: 30_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['cli.cjs', ...args], { cwd: dir, encoding: 'utf8', env, timeout: 30_000 });
 
   it('runs on its own, and --help lists the commands', () => {
     const r = cli('--help');
@@ -30,14 +31,21 @@ describe('the built CLI', () => {
   it('validates a policy file, and rejects an invalid one with exit 2', () => {
     const ok = cli('validate-config', 'policies.yml');
     expect(ok.status).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ success: true, data: { policies: expect.arrayContaining([expect.objectContaining({ name: 'daily' })]) } });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      success: true,
+      data: { policies: expect.arrayContaining([expect.objectContaining({ name: 'daily' })]) },
+    });
     const bad = cli('validate-config', 'invalid.yml');
     expect(bad.status).toBe(2);
     expect(JSON.parse(bad.stdout)).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
   });
 
   it('is what package.json ships as the bin, with the engines the tests run on', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; files: string[]; engines: { node: string } };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      files: string[];
+      engines: { node: string };
+    };
     expect(pkg.bin['backup-orchestrator']).toBe('dist/cli.cjs');
     expect(pkg.files).toContain('dist/cli.cjs');
     expect(readFileSync(join(ROOT, 'dist/cli.cjs'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);

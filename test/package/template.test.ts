@@ -38,7 +38,7 @@ const STAR_ALLOWED: Record<string, string> = {
   'docdb-elastic:ListClusters': 'read-only listing of the clusters to resolve tag selectors',
   'docdb-elastic:ListClusterSnapshots': 'read-only listing of snapshots to poll and to apply retention',
   'rds:DescribeDBClusterSnapshots': 'read-only listing of shared and owned cluster snapshots',
-  'cloudwatch:GetMetricData': 'the freshness check reads the runs\' own recovery point metrics back',
+  'cloudwatch:GetMetricData': "the freshness check reads the runs' own recovery point metrics back",
   'xray:PutTraceSegments': 'X-Ray tracing (only with --param tracing=true)',
   'xray:PutTelemetryRecords': 'X-Ray tracing (only with --param tracing=true)',
   // The state machine's logging: CloudWatch Logs vended log delivery has no resource-level permission
@@ -81,7 +81,9 @@ describe('packaged CloudFormation template', () => {
     const all = policies.policies.flatMap((p) => p.schedules.map((s) => ({ policy: p.name, ...s })));
     const expected = all.filter((s) => s.enabled);
     expect(all.length).toBeGreaterThan(expected.length); // policies.yml has a disabled schedule too
-    const schedules = ofType('AWS::Scheduler::Schedule').filter(([name]) => name !== 'ScheduleFreshnessCheck').map(([, r]) => r.Properties);
+    const schedules = ofType('AWS::Scheduler::Schedule')
+      .filter(([name]) => name !== 'ScheduleFreshnessCheck')
+      .map(([, r]) => r.Properties);
     expect(schedules).toHaveLength(expected.length);
     for (const want of expected) {
       const got = schedules.find((s) => JSON.parse((s.Target as { Input: string }).Input).policy === want.policy);
@@ -108,8 +110,7 @@ describe('packaged CloudFormation template', () => {
       roleNames.add(role);
     }
     expect(roleNames.size).toBe(fns.length);
-    for (const [name, lg] of ofType('AWS::Logs::LogGroup'))
-      expect(lg.Properties.RetentionInDays, name).toBeGreaterThan(0);
+    for (const [name, lg] of ofType('AWS::Logs::LogGroup')) expect(lg.Properties.RetentionInDays, name).toBeGreaterThan(0);
   });
 
   it('has no * action anywhere', () => {
@@ -130,13 +131,11 @@ describe('packaged CloudFormation template', () => {
     const deletes = allStatements.filter(({ s }) => asList(s.Action).some((a) => /^(rds|docdb-elastic):Delete/.test(a)));
     expect(deletes.length).toBeGreaterThanOrEqual(2);
     for (const { role, s } of deletes) {
-      expect(s.Condition?.StringEquals?.[`aws:ResourceTag/${OWNERSHIP_KEYS.managedBy}`], role).toBe(
-        'backup-orchestrator',
-      );
+      expect(s.Condition?.StringEquals?.[`aws:ResourceTag/${OWNERSHIP_KEYS.managedBy}`], role).toBe('backup-orchestrator');
     }
   });
 
-  it('limits KMS to the configured keys (key ARNs) and the allowed source accounts\' keys, through RDS only', () => {
+  it("limits KMS to the configured keys (key ARNs) and the allowed source accounts' keys, through RDS only", () => {
     const kms = allStatements.filter(({ s }) => asList(s.Action).some((a) => a.startsWith('kms:')));
     const keys = policies.policies.flatMap((p) => (p.copy?.kmsKeyId ? [p.copy.kmsKeyId] : []));
     expect(kms.length).toBeGreaterThan(0);
@@ -162,24 +161,32 @@ describe('packaged CloudFormation template', () => {
       const copy = st.find((s) => asList(s.Action).includes('rds:CopyDBClusterSnapshot'));
       const copyResources = asList(copy?.Resource).map((r) => JSON.stringify(r));
       // the target: this account and region; the sources: the listed accounts, this region
-      expect(copyResources).toContain(JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster-snapshot:*' }));
-      expect(copyResources.filter((r) => !r.includes('${AWS::AccountId}')).sort()).toEqual(sources.map((a) => JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:rds:\${AWS::Region}:${a}:cluster-snapshot:*` })).sort());
+      expect(copyResources).toContain(
+        JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster-snapshot:*' }),
+      );
+      expect(copyResources.filter((r) => !r.includes('${AWS::AccountId}')).sort()).toEqual(
+        sources.map((a) => JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:rds:\${AWS::Region}:${a}:cluster-snapshot:*` })).sort(),
+      );
       // AWS authorises the tags of a create or copy as TagResource / AddTagsToResource: they need the ownership tag
       for (const action of ['docdb-elastic:TagResource', 'rds:AddTagsToResource']) {
         const tagging = st.filter((s) => asList(s.Action).includes(action));
         expect(tagging.length, action).toBeGreaterThan(0);
-        for (const t of tagging) expect(t.Condition?.StringEquals?.[`aws:RequestTag/${OWNERSHIP_KEYS.managedBy}`], `${fn} ${action}`).toBe('backup-orchestrator');
+        for (const t of tagging)
+          expect(t.Condition?.StringEquals?.[`aws:RequestTag/${OWNERSHIP_KEYS.managedBy}`], `${fn} ${action}`).toBe('backup-orchestrator');
       }
     }
   });
 
-  it('lets the state machine invoke only this service\'s workflow functions, and log', () => {
+  it("lets the state machine invoke only this service's workflow functions, and log", () => {
     const role = template.Resources.StateMachineRole as Resource;
     expect((template.Resources.BackupStateMachine as Resource).Properties.RoleArn).toEqual({ 'Fn::GetAtt': ['StateMachineRole', 'Arn'] });
     const statements = statementsOf(role);
     const invoke = statements.filter((s) => asList(s.Action).includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
-    for (const r of asList(invoke[0]?.Resource)) expect(JSON.stringify(r)).toMatch(/:function:backup-orchestrator-test-(validateInput|startOperations|checkOperations|applyTags|applyRetention|report|describeFailure)"/);
+    for (const r of asList(invoke[0]?.Resource))
+      expect(JSON.stringify(r)).toMatch(
+        /:function:backup-orchestrator-test-(validateInput|startOperations|checkOperations|applyTags|applyRetention|report|describeFailure)"/,
+      );
     for (const s of statements.filter((x) => x !== invoke[0])) for (const a of asList(s.Action)) expect(a).toMatch(/^logs:/);
   });
 
@@ -191,9 +198,13 @@ describe('packaged CloudFormation template', () => {
     expect(JSON.stringify(invoke?.Resource)).toMatch(/:function:backup-orchestrator-test-checkFreshness"/);
   });
 
-  it('logs the state machine\'s errors to a log group with retention, without execution data by default', () => {
+  it("logs the state machine's errors to a log group with retention, without execution data by default", () => {
     const sm = (template.Resources.BackupStateMachine as Resource).Properties;
-    expect(sm.LoggingConfiguration).toEqual({ Level: 'ERROR', IncludeExecutionData: false, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['StateMachineLogGroup', 'Arn'] } } }] });
+    expect(sm.LoggingConfiguration).toEqual({
+      Level: 'ERROR',
+      IncludeExecutionData: false,
+      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['StateMachineLogGroup', 'Arn'] } } }],
+    });
     const lg = (template.Resources.StateMachineLogGroup as Resource).Properties;
     expect(lg.LogGroupName).toBe('/aws/vendedlogs/states/backup-orchestrator-test');
     expect(lg.RetentionInDays).toBeGreaterThan(0);
@@ -201,11 +212,15 @@ describe('packaged CloudFormation template', () => {
 
   it('checks freshness every 15 minutes', () => {
     const check = ofType('AWS::Scheduler::Schedule').find(([name]) => name === 'ScheduleFreshnessCheck')?.[1].Properties;
-    expect(check).toMatchObject({ ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED', Target: { Arn: { 'Fn::GetAtt': ['CheckFreshnessLambdaFunction', 'Arn'] } } });
+    expect(check).toMatchObject({
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Target: { Arn: { 'Fn::GetAtt': ['CheckFreshnessLambdaFunction', 'Arn'] } },
+    });
   });
 });
 
-describe('cfn-lint (AWS\'s CloudFormation linter)', () => {
+describe("cfn-lint (AWS's CloudFormation linter)", () => {
   const which = spawnSync('sh', ['-c', 'command -v cfn-lint'], { encoding: 'utf8' });
   const cfnLint = which.status === 0 ? which.stdout.trim() : '';
   if (!cfnLint && process.env.BO_REQUIRE_SECOND_OPINIONS) throw new Error('cfn-lint is not on PATH, and .ci/run requires it');
@@ -217,31 +232,61 @@ describe('cfn-lint (AWS\'s CloudFormation linter)', () => {
    */
   const EXPLAINED = new Set(['W3005']);
 
-  it.skipIf(!cfnLint)('finds no error in the packaged template, and only explained warnings', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'bo-cfn-')), 'template.json');
-    writeFileSync(file, JSON.stringify(template));
-    const r = spawnSync(cfnLint, ['--format', 'parseable', file], { encoding: 'utf8', timeout: 120_000 });
-    const rules = r.stdout.split('\n').filter(Boolean).map((l) => /:([EWI]\d{4}):/.exec(l)?.[1] ?? l);
-    expect(rules.filter((x) => x.startsWith('E')), r.stdout).toEqual([]);
-    expect(rules.filter((x) => !EXPLAINED.has(x)), r.stdout).toEqual([]);
-    expect(r.status === 0 || rules.length > 0, r.stderr).toBe(true);
-  }, 120_000);
+  it.skipIf(!cfnLint)(
+    'finds no error in the packaged template, and only explained warnings',
+    () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'bo-cfn-')), 'template.json');
+      writeFileSync(file, JSON.stringify(template));
+      const r = spawnSync(cfnLint, ['--format', 'parseable', file], { encoding: 'utf8', timeout: 120_000 });
+      const rules = r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => /:([EWI]\d{4}):/.exec(l)?.[1] ?? l);
+      expect(
+        rules.filter((x) => x.startsWith('E')),
+        r.stdout,
+      ).toEqual([]);
+      expect(
+        rules.filter((x) => !EXPLAINED.has(x)),
+        r.stdout,
+      ).toEqual([]);
+      expect(r.status === 0 || rules.length > 0, r.stderr).toBe(true);
+    },
+    120_000,
+  );
 });
 
 describe('serverless package', () => {
   const ROOT = new URL('../..', import.meta.url).pathname;
   /** Packages with another policy file (and flags) into a folder of its own; resolves with the output and the template. */
   const pkg = (policyFile: string, args: string[] = []) =>
-    new Promise<{ code: number | null; out: string; template?: typeof template; state?: { service: { provider: { stackTags?: Record<string, string> } } } }>((done) => {
+    new Promise<{
+      code: number | null;
+      out: string;
+      template?: typeof template;
+      state?: { service: { provider: { stackTags?: Record<string, string> } } };
+    }>((done) => {
       const dir = mkdtempSync(join(tmpdir(), 'bo-pkg-'));
-      const child = spawn('npx', ['serverless', 'package', '--package', dir, ...args], { cwd: ROOT, env: { ...process.env, POLICY_FILE: policyFile } });
+      const child = spawn('npx', ['serverless', 'package', '--package', dir, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, POLICY_FILE: policyFile },
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
       child.on('close', (code) => {
         const path = join(dir, 'cloudformation-template-update-stack.json');
         const ok = code === 0 && existsSync(path);
-        done({ code, out, ...(ok ? { template: JSON.parse(readFileSync(path, 'utf8')) as typeof template, state: JSON.parse(readFileSync(join(dir, 'serverless-state.json'), 'utf8')) } : {}) });
+        done({
+          code,
+          out,
+          ...(ok
+            ? {
+                template: JSON.parse(readFileSync(path, 'utf8')) as typeof template,
+                state: JSON.parse(readFileSync(join(dir, 'serverless-state.json'), 'utf8')),
+              }
+            : {}),
+        });
       });
     });
 
@@ -253,21 +298,37 @@ describe('serverless package', () => {
 
   it('refuses, before anything is deployed, what would fail at or after deploy, saying which setting and why', async () => {
     const cases: [string, RegExp][] = [
-      ['kms-alias.yml', /policy "daily": copy\.kmsKeyId: must be a key ARN .*an alias or a bare key id grants nothing, because KMS authorises on the key ARN/],
+      [
+        'kms-alias.yml',
+        /policy "daily": copy\.kmsKeyId: must be a key ARN .*an alias or a bare key id grants nothing, because KMS authorises on the key ARN/,
+      ],
       ['other-region.yml', /policy "daily": elastic\.clusterArns\.0: .* is in eu-west-1, but the stack deploys to us-east-1/],
       ['deadline-too-long.yml', /policy "daily": deadlines\.copyMinutes: 10080 minutes cannot be kept: a run may take 66 h/],
       ['loop-too-long.yml', /settings\.poll: 1000 checks \(maxIterations\) wait up to [\d.]+ h, but a run may take 66 h/],
     ];
-    const results = await Promise.all(cases.map(([file]) => pkg(`test/fixtures/deploy/${file}`, ['--stage', 'bad', '--region', 'us-east-1'])));
+    const results = await Promise.all(
+      cases.map(([file]) => pkg(`test/fixtures/deploy/${file}`, ['--stage', 'bad', '--region', 'us-east-1'])),
+    );
     results.forEach((r, i) => {
       expect(r.code, cases[i]?.[0]).not.toBe(0);
       expect(r.out, cases[i]?.[0]).toMatch(cases[i]?.[1] as RegExp);
     });
   }, 120_000);
 
-  it('fits every generated name in AWS\'s limits: the longest policy name, a long stage, a role-name prefix; shortened names stay unique', async () => {
+  it("fits every generated name in AWS's limits: the longest policy name, a long stage, a role-name prefix; shortened names stay unique", async () => {
     const stage = 'preproduction-europe-central-blue';
-    const r = await pkg('test/fixtures/deploy/longest-names.yml', ['--stage', stage, '--region', 'ap-southeast-2', '--param', 'roleNamePrefix=acme-platform-', '--param', 'permissionsBoundary=arn:aws:iam::123456789012:policy/acme-boundary', '--param', 'stackTags=team=platform,cost-center=42']);
+    const r = await pkg('test/fixtures/deploy/longest-names.yml', [
+      '--stage',
+      stage,
+      '--region',
+      'ap-southeast-2',
+      '--param',
+      'roleNamePrefix=acme-platform-',
+      '--param',
+      'permissionsBoundary=arn:aws:iam::123456789012:policy/acme-boundary',
+      '--param',
+      'stackTags=team=platform,cost-center=42',
+    ]);
     expect(r.code, r.out.slice(-2000)).toBe(0);
     const t = r.template as typeof template;
     const res = Object.entries(t.Resources);
@@ -290,7 +351,8 @@ describe('serverless package', () => {
     for (const list of [roles, functions, schedules]) expect(new Set(list.map((n) => n.toLowerCase())).size).toBe(list.length);
     expect(((t.Resources.BackupStateMachine as Resource).Properties.StateMachineName as string).length).toBeLessThanOrEqual(80);
     // every role carries the boundary; the stack carries the tags (CloudFormation puts them on every resource it can)
-    for (const [name, role] of res.filter(([, x]) => x.Type === 'AWS::IAM::Role')) expect(role.Properties.PermissionsBoundary, name).toBe('arn:aws:iam::123456789012:policy/acme-boundary');
+    for (const [name, role] of res.filter(([, x]) => x.Type === 'AWS::IAM::Role'))
+      expect(role.Properties.PermissionsBoundary, name).toBe('arn:aws:iam::123456789012:policy/acme-boundary');
     expect(r.state?.service.provider.stackTags).toEqual({ team: 'platform', 'cost-center': '42' });
   }, 180_000);
 });
@@ -362,7 +424,14 @@ describe('monitoring in the packaged template', () => {
         AlarmActions: [topic],
       });
     }
-    expect(alarms.AlarmFreshnessCheckSilent).toMatchObject({ MetricName: METRICS.checked, Period: 900, EvaluationPeriods: 3, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+    expect(alarms.AlarmFreshnessCheckSilent).toMatchObject({
+      MetricName: METRICS.checked,
+      Period: 900,
+      EvaluationPeriods: 3,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
   });
 
   it('has a dashboard whose body is valid JSON and names only metrics that are emitted', () => {
@@ -386,9 +455,17 @@ describe('monitoring in the packaged template', () => {
     }
     const emitted = new Set([
       ...Object.values(METRICS).map((n) => `BackupOrchestrator/${n}`),
-      ...['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled'].map((n) => `AWS/States/${n}`),
+      ...['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled'].map(
+        (n) => `AWS/States/${n}`,
+      ),
     ]);
     for (const n of named) expect(emitted.has(n), n).toBe(true);
-    expect([...named]).toEqual(expect.arrayContaining(['BackupOrchestrator/RecoveryPointAgeHours', 'BackupOrchestrator/TargetsFailed', 'AWS/States/ExecutionsFailed']));
+    expect([...named]).toEqual(
+      expect.arrayContaining([
+        'BackupOrchestrator/RecoveryPointAgeHours',
+        'BackupOrchestrator/TargetsFailed',
+        'AWS/States/ExecutionsFailed',
+      ]),
+    );
   });
 });

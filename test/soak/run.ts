@@ -16,5 +16,6 @@ const bad = await soak(seed, days, (d) => {
   );
 });
 process.stdout.write(`\n${days} runs, seed ${seed}, ${bad.length} with discrepancies, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-for (const d of bad) process.stdout.write(`replay: npm run soak -- --seed ${seed} --days ${d.day + 1}   (day ${d.day}: ${d.discrepancies.join('; ')})\n`);
+for (const d of bad)
+  process.stdout.write(`replay: npm run soak -- --seed ${seed} --days ${d.day + 1}   (day ${d.day}: ${d.discrepancies.join('; ')})\n`);
 process.exitCode = bad.length > 0 ? 1 : 0;

@@ -64,13 +64,56 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 const count = (r: () => number, max: number) => 1 + Math.floor(r() * max);
 /** The stand-in's fault list, as the soak draws from it. */
 const FAULTS: Menu[] = [
-  (r) => ({ operation: pick(r, ['ListClusters', 'ListClusterSnapshots', 'ListTagsForResource', 'CreateClusterSnapshot', 'DeleteClusterSnapshot', 'TagResource'] as const), error: 'ThrottlingException', count: count(r, 8) }),
-  (r) => ({ operation: pick(r, ['DescribeDBClusterSnapshots', 'CopyDBClusterSnapshot', 'DeleteDBClusterSnapshot', 'AddTagsToResource'] as const), error: 'Throttling', count: count(r, 8) }),
-  (r) => ({ operation: pick(r, ['ListClusterSnapshots', 'CreateClusterSnapshot', 'DeleteClusterSnapshot'] as const), error: 'InternalServerException', count: count(r, 4) }),
-  (r) => ({ operation: pick(r, ['DescribeDBClusterSnapshots', 'CopyDBClusterSnapshot', 'DeleteDBClusterSnapshot'] as const), error: 'InternalFailure', count: count(r, 4) }),
-  (r) => ({ operation: pick(r, ['CreateClusterSnapshot', 'CopyDBClusterSnapshot', 'DeleteClusterSnapshot', 'DeleteDBClusterSnapshot', 'AddTagsToResource', 'TagResource'] as const), dropResponse: true, count: count(r, 3) }),
-  (r) => ({ operation: pick(r, ['CreateClusterSnapshot', 'CopyDBClusterSnapshot', 'DeleteClusterSnapshot', 'DescribeDBClusterSnapshots'] as const), reset: true, count: count(r, 2) }),
-  (r) => ({ operation: 'CreateClusterSnapshot', target: pick(r, ['-0001', '-0002', '-0003']), error: 'ConflictException', count: count(r, 6) }),
+  (r) => ({
+    operation: pick(r, [
+      'ListClusters',
+      'ListClusterSnapshots',
+      'ListTagsForResource',
+      'CreateClusterSnapshot',
+      'DeleteClusterSnapshot',
+      'TagResource',
+    ] as const),
+    error: 'ThrottlingException',
+    count: count(r, 8),
+  }),
+  (r) => ({
+    operation: pick(r, ['DescribeDBClusterSnapshots', 'CopyDBClusterSnapshot', 'DeleteDBClusterSnapshot', 'AddTagsToResource'] as const),
+    error: 'Throttling',
+    count: count(r, 8),
+  }),
+  (r) => ({
+    operation: pick(r, ['ListClusterSnapshots', 'CreateClusterSnapshot', 'DeleteClusterSnapshot'] as const),
+    error: 'InternalServerException',
+    count: count(r, 4),
+  }),
+  (r) => ({
+    operation: pick(r, ['DescribeDBClusterSnapshots', 'CopyDBClusterSnapshot', 'DeleteDBClusterSnapshot'] as const),
+    error: 'InternalFailure',
+    count: count(r, 4),
+  }),
+  (r) => ({
+    operation: pick(r, [
+      'CreateClusterSnapshot',
+      'CopyDBClusterSnapshot',
+      'DeleteClusterSnapshot',
+      'DeleteDBClusterSnapshot',
+      'AddTagsToResource',
+      'TagResource',
+    ] as const),
+    dropResponse: true,
+    count: count(r, 3),
+  }),
+  (r) => ({
+    operation: pick(r, ['CreateClusterSnapshot', 'CopyDBClusterSnapshot', 'DeleteClusterSnapshot', 'DescribeDBClusterSnapshots'] as const),
+    reset: true,
+    count: count(r, 2),
+  }),
+  (r) => ({
+    operation: 'CreateClusterSnapshot',
+    target: pick(r, ['-0001', '-0002', '-0003']),
+    error: 'ConflictException',
+    count: count(r, 6),
+  }),
   (r) => ({ operation: 'CopyDBClusterSnapshot', stuck: true, count: 1, target: pick(r, ['orders', 'ledger']) }),
   (r) => ({ operation: 'CopyDBClusterSnapshot', failMidway: true, count: 1, target: pick(r, ['orders', 'ledger']) }),
   (r) => ({ operation: 'CreateClusterSnapshot', failMidway: true, count: 1, target: pick(r, ['-0001', '-0002']) }),
@@ -82,7 +125,14 @@ const POLICY_HASH = shortHash('soak', cluster(1));
 
 function initialWorld(start: Date) {
   const backlog = [1, 2, 3, 4, 5].flatMap((d) =>
-    ['orders', 'ledger'].map((c) => ({ ownerAccount: PARTNER, id: `${c}-${d}`, clusterId: c, encrypted: c === 'ledger', kmsKeyId: `arn:aws:kms:${REGION}:${PARTNER}:key/p`, createdAt: new Date(start.getTime() - d * DAY - 3_600_000).toISOString() })),
+    ['orders', 'ledger'].map((c) => ({
+      ownerAccount: PARTNER,
+      id: `${c}-${d}`,
+      clusterId: c,
+      encrypted: c === 'ledger',
+      kmsKeyId: `arn:aws:kms:${REGION}:${PARTNER}:key/p`,
+      createdAt: new Date(start.getTime() - d * DAY - 3_600_000).toISOString(),
+    })),
   );
   return parseWorld({
     accountId: ACCOUNT,
@@ -114,9 +164,16 @@ export function groundTruth(m: Model, events: AuditEvent[], runId: string, runEn
   // kept: the policy's owned, available snapshots after the run
   let kept = 0;
   for (const s of m.elasticSnapshots.values()) {
-    if (m.elasticStatus(s) === 'ACTIVE' && s.type === 'manual' && isOwnedBy(s.tags, POLICY.name) && isElasticSnapshotNameOf(s.name, POLICY.name, s.clusterArn)) kept++;
+    if (
+      m.elasticStatus(s) === 'ACTIVE' &&
+      s.type === 'manual' &&
+      isOwnedBy(s.tags, POLICY.name) &&
+      isElasticSnapshotNameOf(s.name, POLICY.name, s.clusterArn)
+    )
+      kept++;
   }
-  for (const s of m.clusterSnapshots.values()) if (m.clusterSnapshotStatus(s) === 'available' && s.type === 'manual' && isOwnedBy(s.tags, POLICY.name)) kept++;
+  for (const s of m.clusterSnapshots.values())
+    if (m.clusterSnapshotStatus(s) === 'available' && s.type === 'manual' && isOwnedBy(s.tags, POLICY.name)) kept++;
   return { created, copied, deleted, tagged, kept };
 }
 
@@ -144,7 +201,17 @@ export async function soak(seed: number, days: number, onDay?: (d: SoakDay) => v
       for (const c of ['orders', 'ledger']) {
         const id = `${c}-d${day}`;
         const arn = m.rdsArn(PARTNER, id);
-        m.shared.set(arn, { arn, owner: PARTNER, id, clusterId: c, engine: 'docdb', encrypted: c === 'ledger', kmsKeyId: `arn:aws:kms:${REGION}:${PARTNER}:key/p`, createdAt: new Date(slot.getTime() - 3_600_000).toISOString(), tags: {} });
+        m.shared.set(arn, {
+          arn,
+          owner: PARTNER,
+          id,
+          clusterId: c,
+          engine: 'docdb',
+          encrypted: c === 'ledger',
+          kmsKeyId: `arn:aws:kms:${REGION}:${PARTNER}:key/p`,
+          createdAt: new Date(slot.getTime() - 3_600_000).toISOString(),
+          tags: {},
+        });
       }
       for (const [arn, s] of m.shared) if (Date.parse(s.createdAt) < slot.getTime() - 8 * DAY) m.shared.delete(arn);
       // Life in the account: a cluster stopped for a few days, a look-alike of the orchestrator's names.
@@ -152,7 +219,16 @@ export async function soak(seed: number, days: number, onDay?: (d: SoakDay) => v
       if (gamma) gamma.status = day >= 50 && day < 54 ? 'STOPPED' : 'ACTIVE';
       if (day === 70) {
         const name = `soak-alpha-${POLICY_HASH}-202601010200`;
-        m.elasticSnapshots.set(m.elasticArn('cluster-snapshot', name), { arn: m.elasticArn('cluster-snapshot', name), name, clusterArn: cluster(1), type: 'manual', createdAt: slot.toISOString(), tags: { owner: 'someone' }, startedAt: slot.getTime(), readyAt: slot.getTime() });
+        m.elasticSnapshots.set(m.elasticArn('cluster-snapshot', name), {
+          arn: m.elasticArn('cluster-snapshot', name),
+          name,
+          clusterArn: cluster(1),
+          type: 'manual',
+          createdAt: slot.toISOString(),
+          tags: { owner: 'someone' },
+          startedAt: slot.getTime(),
+          readyAt: slot.getTime(),
+        });
       }
       const faults = Array.from({ length: Math.floor(rand() * 5) }, () => pick(rand, FAULTS)(rand));
       m.faults = faults.map((f) => ({ ...f, left: f.count ?? Number.POSITIVE_INFINITY }));
@@ -160,7 +236,14 @@ export async function soak(seed: number, days: number, onDay?: (d: SoakDay) => v
       const before = m.toWorld();
       const firstEvent = m.audit.length;
       const executionName = `soak-${seed}-${day}`;
-      const r = await runWorkflow({ standIn, policyFile: day >= 100 ? TAGGED_POLICIES : SOAK_POLICIES, input: { policy: 'soak', scheduledTime: slot.toISOString() }, executionName, crashAfter: crashes, requestTimeoutMs: 2000 });
+      const r = await runWorkflow({
+        standIn,
+        policyFile: day >= 100 ? TAGGED_POLICIES : SOAK_POLICIES,
+        input: { policy: 'soak', scheduledTime: slot.toISOString() },
+        executionName,
+        crashAfter: crashes,
+        requestTimeoutMs: 2000,
+      });
       const events = m.audit.slice(firstEvent);
       const truth = groundTruth(m, events, executionName, m.nowMs);
       const discrepancies: string[] = [];
@@ -172,14 +255,20 @@ export async function soak(seed: number, days: number, onDay?: (d: SoakDay) => v
           if (s[k] !== truth[k]) discrepancies.push(`${k}: reported ${s[k]}, the stand-in saw ${truth[k]}`);
         }
         const metric = (name: string) =>
-          r.emf.map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } }).find((d) => name in d && JSON.stringify(d._aws.CloudWatchMetrics[0]?.Dimensions[0]) === '["service","Policy"]')?.[name];
+          r.emf
+            .map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } })
+            .find((d) => name in d && JSON.stringify(d._aws.CloudWatchMetrics[0]?.Dimensions[0]) === '["service","Policy"]')?.[name];
         const metrics = { created: METRICS.created, copied: METRICS.copied, deleted: METRICS.deleted, failed: METRICS.failed } as const;
         for (const [k, name] of Object.entries(metrics)) {
           const v = metric(name);
           if (v !== s[k as keyof typeof s]) discrepancies.push(`metric ${name}: ${String(v)}, the report says ${s[k as keyof typeof s]}`);
         }
-        const byCode = Object.values(envelope.data.failures.length === s.failed ? countCodes(envelope.data.failures) : {}).reduce((a, b) => a + b, 0);
-        if (envelope.data.failures.length === s.failed && byCode !== s.failed) discrepancies.push(`failures by code sum to ${byCode}, not ${s.failed}`);
+        const byCode = Object.values(envelope.data.failures.length === s.failed ? countCodes(envelope.data.failures) : {}).reduce(
+          (a, b) => a + b,
+          0,
+        );
+        if (envelope.data.failures.length === s.failed && byCode !== s.failed)
+          discrepancies.push(`failures by code sum to ${byCode}, not ${s.failed}`);
         discrepancies.push(...brokenInvariants({ before, after: m.toWorld(), policy: POLICY, envelope, emf: r.emf }));
       }
       const result: SoakDay = { day, faults, crashes, envelope, truth, discrepancies };

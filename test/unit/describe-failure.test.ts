@@ -9,11 +9,18 @@ import { handler as failureHandler } from '../../functions/describe-failure/hand
 describe('describeFailure handler', () => {
   it('needs no configuration: it works with an unreadable policy file', async () => {
     process.env.POLICY_FILE = 'does-not-exist.yml';
-    const cause = JSON.stringify({ errorType: 'ValidationError', errorMessage: 'policy "daily": retention.keepDaily: must be an integer', trace: [] });
+    const cause = JSON.stringify({
+      errorType: 'ValidationError',
+      errorMessage: 'policy "daily": retention.keepDaily: must be an integer',
+      trace: [],
+    });
     const out = await failureHandler({ error: { Error: 'ValidationError', Cause: cause } }, {} as Context);
     expect(out).toEqual({
       error: 'ValidationError',
-      cause: JSON.stringify({ success: false, error: { code: 'VALIDATION_ERROR', message: 'policy "daily": retention.keepDaily: must be an integer' } }),
+      cause: JSON.stringify({
+        success: false,
+        error: { code: 'VALIDATION_ERROR', message: 'policy "daily": retention.keepDaily: must be an integer' },
+      }),
     });
   });
 });

@@ -50,7 +50,6 @@ describe('error mapping', () => {
   });
 });
 
-
 describe('report', () => {
   it('builds the seed envelope with start and finish times; failures make it PARTIAL', () => {
     const base = startProgress();

@@ -55,8 +55,20 @@ policies:
     tags: { static: { team: platform } }
 `);
 const deps = (now = NOW): Deps => ({
-  config: { region: 'us-east-1', logLevel: 'SILENT', metricsNamespace: 'Test', tracing: false, policyFile, policyPath: 'test', deployedAt: new Date(0) },
-  clients: { elastic: new DocDBElasticClient({ region: 'us-east-1' }), rds: new RDSClient({ region: 'us-east-1' }), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }) },
+  config: {
+    region: 'us-east-1',
+    logLevel: 'SILENT',
+    metricsNamespace: 'Test',
+    tracing: false,
+    policyFile,
+    policyPath: 'test',
+    deployedAt: new Date(0),
+  },
+  clients: {
+    elastic: new DocDBElasticClient({ region: 'us-east-1' }),
+    rds: new RDSClient({ region: 'us-east-1' }),
+    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+  },
   now: () => now,
   logger: createLogger('SILENT'),
   emit: () => undefined,
@@ -77,7 +89,10 @@ beforeEach(() => {
 
 describe('validate-input handler', () => {
   it('reads the account from the context, sets the run deadline, and makes no AWS call', async () => {
-    const out = await makeHandler(validate.core, deps())({ input: { policy: 'daily' }, execution: { name: 'e', startTime: NOW.toISOString() } }, context);
+    const out = await makeHandler(validate.core, deps())(
+      { input: { policy: 'daily' }, execution: { name: 'e', startTime: NOW.toISOString() } },
+      context,
+    );
     expect(out.run.accountId).toBe('123456789012');
     expect(out.interrupted).toBe(0);
     expect(Date.parse(out.run.runDeadline) - NOW.getTime()).toBe(66 * 3600 * 1000);
@@ -111,30 +126,63 @@ describe('start-operations handler', () => {
     elastic.on(ListTagsForResourceCommand, { resourceArn: `${C2}y` }).resolves({ tags: { backup: 'weekly' } });
     const name2 = elasticSnapshotName('daily', C2, 'two', new Date(RUN.slot));
     const name3 = elasticSnapshotName('daily', `${C2}x`, 'three', new Date(RUN.slot));
-    elastic.on(ListClusterSnapshotsCommand, { clusterArn: C2 }).resolves({ snapshots: [{ clusterArn: C2, snapshotArn: 'arn:snap2', snapshotName: name2, status: 'CREATING', snapshotCreationTime: NOW.toISOString() }] });
-    elastic.on(ListClusterSnapshotsCommand, { clusterArn: `${C2}x` }).resolves({ snapshots: [{ clusterArn: `${C2}x`, snapshotArn: 'arn:snap3', snapshotName: name3, status: 'CREATING', snapshotCreationTime: NOW.toISOString() }] });
-    elastic.on(ListTagsForResourceCommand, { resourceArn: 'arn:snap2' }).resolves({ tags: { ...ownershipTags({ policy: 'daily', target: C2, runId: 'earlier-execution', createdAt: NOW }) } });
-    elastic.on(ListTagsForResourceCommand, { resourceArn: 'arn:snap3' }).resolves({ tags: { ...ownershipTags({ policy: 'daily', target: `${C2}x`, runId: RUN.id, createdAt: NOW }), team: 'platform' } });
+    elastic
+      .on(ListClusterSnapshotsCommand, { clusterArn: C2 })
+      .resolves({
+        snapshots: [
+          { clusterArn: C2, snapshotArn: 'arn:snap2', snapshotName: name2, status: 'CREATING', snapshotCreationTime: NOW.toISOString() },
+        ],
+      });
+    elastic
+      .on(ListClusterSnapshotsCommand, { clusterArn: `${C2}x` })
+      .resolves({
+        snapshots: [
+          {
+            clusterArn: `${C2}x`,
+            snapshotArn: 'arn:snap3',
+            snapshotName: name3,
+            status: 'CREATING',
+            snapshotCreationTime: NOW.toISOString(),
+          },
+        ],
+      });
+    elastic
+      .on(ListTagsForResourceCommand, { resourceArn: 'arn:snap2' })
+      .resolves({ tags: { ...ownershipTags({ policy: 'daily', target: C2, runId: 'earlier-execution', createdAt: NOW }) } });
+    elastic
+      .on(ListTagsForResourceCommand, { resourceArn: 'arn:snap3' })
+      .resolves({ tags: { ...ownershipTags({ policy: 'daily', target: `${C2}x`, runId: RUN.id, createdAt: NOW }), team: 'platform' } });
     elastic.on(CreateClusterSnapshotCommand, { clusterArn: C1 }).resolves({ snapshot: { snapshotArn: 'arn:snap1' } as never });
     elastic.on(CreateClusterSnapshotCommand, { clusterArn: C2 }).rejects(conflict());
     elastic.on(CreateClusterSnapshotCommand, { clusterArn: `${C2}x` }).rejects(conflict());
     elastic.on(TagResourceCommand).resolves({});
-    rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' }).resolves({ DBClusterSnapshots: [shared('plain', false), shared('secret', true)] });
+    rds
+      .on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' })
+      .resolves({ DBClusterSnapshots: [shared('plain', false), shared('secret', true)] });
     rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBClusterSnapshots: [] });
     rds.on(CopyDBClusterSnapshotCommand).resolves({});
     // Act
     const p = await makeHandler(start.core, deps())({ run: RUN, interrupted: 0 }, context);
     // Assess
     expect(p.elastic).toMatchObject({ created: 2, adopted: 1, targets: 3, cursor: undefined, retry: [] });
-    expect(p.copies).toMatchObject({ started: 2, inFlight: [expect.objectContaining({ source: SRC('plain') }), expect.objectContaining({ source: SRC('secret') })] });
+    expect(p.copies).toMatchObject({
+      started: 2,
+      inFlight: [expect.objectContaining({ source: SRC('plain') }), expect.objectContaining({ source: SRC('secret') })],
+    });
     expect(p.log.failureCount).toBe(0);
     expect(p.next).toBe('wait');
     // the adopted one lacked the static tag: added, with this run as the tagger
-    expect(elastic).toHaveReceivedCommandWith(TagResourceCommand, { resourceArn: 'arn:snap2', tags: { team: 'platform', [TAGGED_BY]: RUN.id } });
+    expect(elastic).toHaveReceivedCommandWith(TagResourceCommand, {
+      resourceArn: 'arn:snap2',
+      tags: { team: 'platform', [TAGGED_BY]: RUN.id },
+    });
     expect(p.tagged).toBe(1);
     const create = elastic.commandCalls(CreateClusterSnapshotCommand, { clusterArn: C1 })[0]?.args[0].input;
     expect(create?.snapshotName).toBe(elasticSnapshotName('daily', C1, 'one', new Date(RUN.slot)));
-    expect(create?.tags).toMatchObject({ ...ownershipTags({ policy: 'daily', target: C1, runId: 'exec-1', createdAt: NOW }), team: 'platform' });
+    expect(create?.tags).toMatchObject({
+      ...ownershipTags({ policy: 'daily', target: C1, runId: 'exec-1', createdAt: NOW }),
+      team: 'platform',
+    });
     const copies = rds.commandCalls(CopyDBClusterSnapshotCommand).map((c) => c.args[0].input);
     expect(copies.find((c) => c.SourceDBClusterSnapshotIdentifier === SRC('plain'))?.KmsKeyId).toBeUndefined();
     expect(copies.find((c) => c.SourceDBClusterSnapshotIdentifier === SRC('secret'))?.KmsKeyId).toMatch(/^arn:aws:kms:/);
@@ -166,26 +214,44 @@ describe('start-operations handler', () => {
     const p = await makeHandler(start.core, deps())({ run: RUN, interrupted: 0 }, context);
     expect(p.elastic.created).toBe(1);
     expect(p.elastic.retry).toEqual([[`${C2}b`, 'busy']]);
-    expect(p.log.failures).toEqual([expect.objectContaining({ target: C1, code: 'CONFLICT', message: expect.stringContaining('STOPPED') })]);
+    expect(p.log.failures).toEqual([
+      expect.objectContaining({ target: C1, code: 'CONFLICT', message: expect.stringContaining('STOPPED') }),
+    ]);
     expect(elastic).toHaveReceivedCommandTimes(CreateClusterSnapshotCommand, 1);
   });
 
-  it('a name held by a snapshot that is not this policy\'s fails the cluster, naming the snapshot', async () => {
+  it("a name held by a snapshot that is not this policy's fails the cluster, naming the snapshot", async () => {
     elastic.on(ListClustersCommand).resolves({ clusters: [{ clusterArn: C1, clusterName: 'one', status: 'ACTIVE' }] });
     elastic.on(ListTagsForResourceCommand, { resourceArn: C1 }).resolves({ tags: { backup: 'daily' } });
     const name = elasticSnapshotName('daily', C1, 'one', new Date(RUN.slot));
     elastic.on(CreateClusterSnapshotCommand).rejects(conflict());
-    elastic.on(ListClusterSnapshotsCommand).resolves({ snapshots: [{ clusterArn: C1, snapshotArn: 'arn:squatter', snapshotName: name, status: 'ACTIVE', snapshotCreationTime: NOW.toISOString() }] });
+    elastic
+      .on(ListClusterSnapshotsCommand)
+      .resolves({
+        snapshots: [
+          { clusterArn: C1, snapshotArn: 'arn:squatter', snapshotName: name, status: 'ACTIVE', snapshotCreationTime: NOW.toISOString() },
+        ],
+      });
     elastic.on(ListTagsForResourceCommand, { resourceArn: 'arn:squatter' }).resolves({ tags: { owner: 'alice' } });
     rds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
     const p = await makeHandler(start.core, deps())({ run: RUN, interrupted: 0 }, context);
-    expect(p.log.failures).toEqual([{ target: C1, code: 'CONFLICT', message: expect.stringMatching(/^cluster one \(arn:.*c1\): no snapshot taken: snapshot .* \(arn:squatter\)/) }]);
+    expect(p.log.failures).toEqual([
+      {
+        target: C1,
+        code: 'CONFLICT',
+        message: expect.stringMatching(/^cluster one \(arn:.*c1\): no snapshot taken: snapshot .* \(arn:squatter\)/),
+      },
+    ]);
     expect(p.elastic.created + p.elastic.adopted).toBe(0);
   });
 });
 
 describe('apply-retention handler', () => {
-  const retaining = (progress: Partial<Progress> = {}): RunState => ({ run: RUN, progress: { ...startProgress(), next: 'retain', part: 'elastic', ...progress }, interrupted: 0 });
+  const retaining = (progress: Partial<Progress> = {}): RunState => ({
+    run: RUN,
+    progress: { ...startProgress(), next: 'retain', part: 'elastic', ...progress },
+    interrupted: 0,
+  });
   const snap = (n: number, arn: string) => ({
     clusterArn: C1,
     snapshotArn: arn,
@@ -196,7 +262,9 @@ describe('apply-retention handler', () => {
   const ours = { tags: ownershipTags({ policy: 'daily', target: C1, runId: 'r', createdAt: NOW }) };
 
   it('decides first and deletes in the next invocation; only snapshots whose tags prove ownership; a look-alike counts for nothing', async () => {
-    elastic.on(ListClusterSnapshotsCommand).resolves({ snapshots: [snap(3, 'arn:lookalike'), snap(2, 'arn:s2'), snap(1, 'arn:s1'), snap(0, 'arn:s0')] });
+    elastic
+      .on(ListClusterSnapshotsCommand)
+      .resolves({ snapshots: [snap(3, 'arn:lookalike'), snap(2, 'arn:s2'), snap(1, 'arn:s1'), snap(0, 'arn:s0')] });
     elastic.on(ListTagsForResourceCommand).resolves(ours);
     elastic.on(ListTagsForResourceCommand, { resourceArn: 'arn:lookalike' }).resolves({ tags: { owner: 'alice' } });
     elastic.on(DeleteClusterSnapshotCommand).resolves({});
@@ -219,10 +287,19 @@ describe('apply-retention handler', () => {
       { kind: 'elastic' as const, id: 'arn:s0', arn: 'arn:s0', name: 's0', of: C1, target: C1, time: NOW.toISOString(), reasons: ['x'] },
     ];
     elastic.on(ListClusterSnapshotsCommand).resolves({ snapshots: [] });
-    elastic.on(DeleteClusterSnapshotCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {}, resourceId: 'arn:s0', resourceType: 'cluster-snapshot' }));
+    elastic
+      .on(DeleteClusterSnapshotCommand)
+      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {}, resourceId: 'arn:s0', resourceType: 'cluster-snapshot' }));
     const withPlan = (interrupted: number): RunState => {
       const s = retaining();
-      return { ...s, interrupted, progress: { ...s.progress, retention: { ...s.progress.retention, elastic: { ...s.progress.retention.elastic, plan, planIssuedAt: 0 } } } };
+      return {
+        ...s,
+        interrupted,
+        progress: {
+          ...s.progress,
+          retention: { ...s.progress.retention, elastic: { ...s.progress.retention.elastic, plan, planIssuedAt: 0 } },
+        },
+      };
     };
     // the state machine saw the invocation carrying this plan die: the plan may have run
     const retried = await makeHandler(retention.core, deps())(withPlan(1), context);
@@ -248,7 +325,12 @@ describe('apply-retention handler', () => {
     rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' }).resolves({ DBClusterSnapshots: [] });
     rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'manual' }).resolves({
       // c-new was made first but holds the newest source: it is the one kept
-      DBClusterSnapshots: [copy('c-old', 1, 20, own), copy('c-new', 3, 5, own), copy('c-foreign', 2, 21, { owner: 'bob' }), copy('c-auto', 1, 1, own, 'automated')],
+      DBClusterSnapshots: [
+        copy('c-old', 1, 20, own),
+        copy('c-new', 3, 5, own),
+        copy('c-foreign', 2, 21, { owner: 'bob' }),
+        copy('c-auto', 1, 1, own, 'automated'),
+      ],
     });
     rds.on(DeleteDBClusterSnapshotCommand).resolves({});
     const state = retaining({ part: 'copies' });
@@ -274,15 +356,40 @@ describe('check-operations handler', () => {
     const slot = new Date(RUN.slot);
     elastic.on(ListClusterSnapshotsCommand).resolves({
       snapshots: [
-        { clusterArn: C1, snapshotArn: 'arn:a', snapshotName: elasticSnapshotName('daily', C1, 'one', slot), status: 'ACTIVE', snapshotCreationTime: RUN.slot },
-        { clusterArn: C2, snapshotArn: 'arn:b', snapshotName: elasticSnapshotName('daily', C2, 'two', slot), status: 'CREATING', snapshotCreationTime: RUN.slot },
+        {
+          clusterArn: C1,
+          snapshotArn: 'arn:a',
+          snapshotName: elasticSnapshotName('daily', C1, 'one', slot),
+          status: 'ACTIVE',
+          snapshotCreationTime: RUN.slot,
+        },
+        {
+          clusterArn: C2,
+          snapshotArn: 'arn:b',
+          snapshotName: elasticSnapshotName('daily', C2, 'two', slot),
+          status: 'CREATING',
+          snapshotCreationTime: RUN.slot,
+        },
         { clusterArn: C2, snapshotArn: 'arn:c', snapshotName: 'someone-elses', status: 'CREATING', snapshotCreationTime: RUN.slot },
       ],
     });
-    const own = ownershipTags({ policy: 'daily', target: '111122223333:cat', runId: 'exec-1', createdAt: new Date('2026-11-21T00:00:00Z') });
+    const own = ownershipTags({
+      policy: 'daily',
+      target: '111122223333:cat',
+      runId: 'exec-1',
+      createdAt: new Date('2026-11-21T00:00:00Z'),
+    });
     rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' }).resolves({ DBClusterSnapshots: [] });
     rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'manual' }).resolves({
-      DBClusterSnapshots: [{ DBClusterSnapshotIdentifier: 'stuck-copy', SourceDBClusterSnapshotArn: SRC('cat'), SnapshotType: 'manual', Status: 'copying', TagList: tagList(own) }],
+      DBClusterSnapshots: [
+        {
+          DBClusterSnapshotIdentifier: 'stuck-copy',
+          SourceDBClusterSnapshotArn: SRC('cat'),
+          SnapshotType: 'manual',
+          Status: 'copying',
+          TagList: tagList(own),
+        },
+      ],
     });
     rds.on(DeleteDBClusterSnapshotCommand).resolves({});
     const base = startProgress();
@@ -290,7 +397,19 @@ describe('check-operations handler', () => {
       ...base,
       waitSeconds: 300,
       elastic: { ...base.elastic, cursor: undefined, created: 2, targets: 2 },
-      copies: { ...base.copies, started: 1, inFlight: [{ name: 'stuck-copy', source: SRC('cat'), target: '111122223333:cat', sourceTime: '2026-11-20T00:00:00.000Z', startedAt: '2026-11-21T00:00:00.000Z' }] },
+      copies: {
+        ...base.copies,
+        started: 1,
+        inFlight: [
+          {
+            name: 'stuck-copy',
+            source: SRC('cat'),
+            target: '111122223333:cat',
+            sourceTime: '2026-11-20T00:00:00.000Z',
+            startedAt: '2026-11-21T00:00:00.000Z',
+          },
+        ],
+      },
     };
     const out = await makeHandler(check.core, deps(new Date('2026-11-22T10:00:00Z')))({ run: RUN, progress, interrupted: 0 }, context);
     expect(out.iteration).toBe(1);
@@ -315,18 +434,45 @@ describe('apply-tags handler', () => {
     });
     rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'manual' }).resolves({
       DBClusterSnapshots: [
-        { DBClusterSnapshotIdentifier: 'partner-cat-202611200300-abcdef', DBClusterSnapshotArn: 'arn:copy1', SourceDBClusterSnapshotArn: SRC('cat-1'), SnapshotType: 'manual', Status: 'available', TagList: tagList({ ...own, team: 'other', [COPY_KEYS.sourceArn]: SRC('cat-1'), [COPY_KEYS.sourceTime]: '2026-11-20T03:00:07.000Z' }) },
-        { DBClusterSnapshotIdentifier: 'partner-cat-202611200300-abcdef', DBClusterSnapshotArn: 'arn:copy2', SourceDBClusterSnapshotArn: SRC('cat-1'), SnapshotType: 'manual', Status: 'available', TagList: tagList(own) },
+        {
+          DBClusterSnapshotIdentifier: 'partner-cat-202611200300-abcdef',
+          DBClusterSnapshotArn: 'arn:copy1',
+          SourceDBClusterSnapshotArn: SRC('cat-1'),
+          SnapshotType: 'manual',
+          Status: 'available',
+          TagList: tagList({
+            ...own,
+            team: 'other',
+            [COPY_KEYS.sourceArn]: SRC('cat-1'),
+            [COPY_KEYS.sourceTime]: '2026-11-20T03:00:07.000Z',
+          }),
+        },
+        {
+          DBClusterSnapshotIdentifier: 'partner-cat-202611200300-abcdef',
+          DBClusterSnapshotArn: 'arn:copy2',
+          SourceDBClusterSnapshotArn: SRC('cat-1'),
+          SnapshotType: 'manual',
+          Status: 'available',
+          TagList: tagList(own),
+        },
         { DBClusterSnapshotArn: 'arn:foreign', SnapshotType: 'manual', Status: 'available', TagList: [] },
       ],
     });
     rds.on(AddTagsToResourceCommand).resolves({});
-    const out = await makeHandler(applyTags.core, deps())({ run: RUN, progress: { ...startProgress(), next: 'tag', part: 'copies' }, interrupted: 0 }, context);
+    const out = await makeHandler(applyTags.core, deps())(
+      { run: RUN, progress: { ...startProgress(), next: 'tag', part: 'copies' }, interrupted: 0 },
+      context,
+    );
     expect(rds).toHaveReceivedCommandTimes(AddTagsToResourceCommand, 1);
     // the copy made before the source tags existed gets them back: the ARN from the copy, the exact time from the shared source
     expect(rds).toHaveReceivedCommandWith(AddTagsToResourceCommand, {
       ResourceName: 'arn:copy2',
-      Tags: tagList({ team: 'platform', [COPY_KEYS.sourceArn]: SRC('cat-1'), [COPY_KEYS.sourceTime]: '2026-11-20T03:00:07.000Z', [TAGGED_BY]: RUN.id }),
+      Tags: tagList({
+        team: 'platform',
+        [COPY_KEYS.sourceArn]: SRC('cat-1'),
+        [COPY_KEYS.sourceTime]: '2026-11-20T03:00:07.000Z',
+        [TAGGED_BY]: RUN.id,
+      }),
     });
     expect(out.tagged).toBe(1);
     expect(out.copies.stage).toBe('retention');
@@ -342,11 +488,25 @@ policies:
     const own = ownershipTags({ policy: 'daily', target: '111122223333:cat', runId: 'r', createdAt: NOW });
     rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' }).resolves({ DBClusterSnapshots: [] });
     rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'manual' }).resolves({
-      DBClusterSnapshots: [{ DBClusterSnapshotIdentifier: 'c', DBClusterSnapshotArn: 'arn:c', SourceDBClusterSnapshotArn: SRC('cat'), SnapshotType: 'manual', Status: 'available', TagList: tagList({ ...own, [COPY_KEYS.sourceArn]: SRC('cat'), [COPY_KEYS.sourceTime]: NOW.toISOString() }) }],
+      DBClusterSnapshots: [
+        {
+          DBClusterSnapshotIdentifier: 'c',
+          DBClusterSnapshotArn: 'arn:c',
+          SourceDBClusterSnapshotArn: SRC('cat'),
+          SnapshotType: 'manual',
+          Status: 'available',
+          TagList: tagList({ ...own, [COPY_KEYS.sourceArn]: SRC('cat'), [COPY_KEYS.sourceTime]: NOW.toISOString() }),
+        },
+      ],
     });
     const d = { ...deps(), config: { ...deps().config, policyFile: required } };
-    const out = await makeHandler(applyTags.core, d)({ run: RUN, progress: { ...startProgress(), next: 'tag', part: 'copies' }, interrupted: 0 }, context);
-    expect(out.log.failures).toEqual([{ target: SRC('cat'), code: 'VALIDATION_ERROR', message: expect.stringContaining('lacks required tag keys owner') }]);
+    const out = await makeHandler(applyTags.core, d)(
+      { run: RUN, progress: { ...startProgress(), next: 'tag', part: 'copies' }, interrupted: 0 },
+      context,
+    );
+    expect(out.log.failures).toEqual([
+      { target: SRC('cat'), code: 'VALIDATION_ERROR', message: expect.stringContaining('lacks required tag keys owner') },
+    ]);
   });
 });
 
@@ -368,9 +528,15 @@ describe('logs', () => {
     } finally {
       spy.mockRestore();
     }
-    const logs = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const logs = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     expect(logs.length).toBeGreaterThan(0);
-    for (const l of logs) expect(l).toMatchObject({ runId: 'exec-1', policy: 'daily', target: expect.any(String), operation: expect.any(String) });
-    expect(logs).toContainEqual(expect.objectContaining({ message: 'snapshot create started', target: C1, operation: 'CreateClusterSnapshot' }));
+    for (const l of logs)
+      expect(l).toMatchObject({ runId: 'exec-1', policy: 'daily', target: expect.any(String), operation: expect.any(String) });
+    expect(logs).toContainEqual(
+      expect.objectContaining({ message: 'snapshot create started', target: C1, operation: 'CreateClusterSnapshot' }),
+    );
   });
 });

@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ESLint } from 'eslint';
+import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { FUNCTION_KEYS } from '../../functions/domain/deploy.js';
@@ -34,11 +35,17 @@ describe('lint enforces the layers', { timeout: 60_000 }, () => {
     ['cli/main.ts', "export { ELASTIC_STATUSES } from '../local/standin/world.js';", /imports nothing from local/],
   ])('%s may not: %s', async (file, line, why) => {
     const messages = await lintWith(file, line);
-    expect(messages.some((m) => m.startsWith('no-restricted-imports') && why.test(m)), messages.join('\n')).toBe(true);
+    expect(
+      messages.some((m) => m.startsWith('no-restricted-imports') && why.test(m)),
+      messages.join('\n'),
+    ).toBe(true);
   });
 
   it('is type-aware: a promise left floating is an error', async () => {
-    const messages = await lintWith('functions/domain/naming.ts', 'export function forget(p: Promise<void>): void {\n  p.then(() => undefined);\n}');
+    const messages = await lintWith(
+      'functions/domain/naming.ts',
+      'export function forget(p: Promise<void>): void {\n  p.then(() => undefined);\n}',
+    );
     expect(messages.some((m) => m.startsWith('@typescript-eslint/no-floating-promises'))).toBe(true);
   });
 });
@@ -55,7 +62,9 @@ describe('one folder per Lambda function', () => {
       expect(existsSync(`${root}/functions/${kebab(key)}/handler.ts`), key).toBe(true);
     }
     const layers = ['aws', 'domain', 'runtime', 'workflow'];
-    const folders = readdirSync(`${root}/functions`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const folders = readdirSync(`${root}/functions`, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect(folders.filter((f) => !layers.includes(f)).sort()).toEqual(Object.keys(sls.functions).map(kebab).sort());
   });
 
@@ -66,5 +75,17 @@ describe('one folder per Lambda function', () => {
       .map(([name, s]) => [name, s.Resource?.['Fn::GetAtt']?.[0] ?? ''] as const);
     expect(tasks.length).toBeGreaterThan(0);
     for (const [name, key] of tasks) expect(name).toBe(words(key));
+  });
+});
+
+describe('formatting (npm run format:check)', () => {
+  it('covers the code and rejects a misformatted copy of a real file', async () => {
+    const file = `${root}/functions/domain/naming.ts`;
+    const options = { ...(await prettier.resolveConfig(file)), filepath: file };
+    const text = readFileSync(file, 'utf8');
+    expect(await prettier.check(text, options)).toBe(true);
+    expect(await prettier.check(text.replace(/;\n/, '\n'), options)).toBe(false);
+    for (const f of ['functions/domain/naming.ts', 'cli/main.ts', 'local/runner.ts', 'test/unit/layers.test.ts', 'package.json'])
+      expect((await prettier.getFileInfo(`${root}/${f}`, { ignorePath: `${root}/.prettierignore` })).ignored, f).toBe(false);
   });
 });

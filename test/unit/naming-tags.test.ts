@@ -7,17 +7,9 @@ import {
   slug,
   timeToken,
 } from '../../functions/domain/naming.js';
-import {
-  composeTags,
-  isOwnedBy,
-  missingTags,
-  OWNERSHIP_KEYS,
-  ownershipTags,
-  tagProblem,
-} from '../../functions/domain/tags.js';
+import { composeTags, isOwnedBy, missingTags, OWNERSHIP_KEYS, ownershipTags, tagProblem } from '../../functions/domain/tags.js';
 
-const ARN = (n: number) =>
-  `arn:aws:docdb-elastic:us-east-1:123456789012:cluster/0000000${n}-0000-4000-8000-000000000000`;
+const ARN = (n: number) => `arn:aws:docdb-elastic:us-east-1:123456789012:cluster/0000000${n}-0000-4000-8000-000000000000`;
 const SLOT = new Date('2026-11-22T03:00:00Z');
 
 describe('snapshot names', () => {

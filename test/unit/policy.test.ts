@@ -57,11 +57,7 @@ describe('policy file', () => {
       `policies: [{name: daily, copy: {sourceAccounts: []}}]`,
       'policy "daily": copy.sourceAccounts: list at least one account',
     ],
-    [
-      'engine',
-      `policies: [{name: daily, copy: {sourceAccounts: ['111122223333'], engines: [mysql]}}]`,
-      'policy "daily": copy.engines.0:',
-    ],
+    ['engine', `policies: [{name: daily, copy: {sourceAccounts: ['111122223333'], engines: [mysql]}}]`, 'policy "daily": copy.engines.0:'],
     [
       'reserved tag',
       `policies: [{name: daily, elastic: {clusterArns: ['${ARN}']}, tags: {static: {'backup-orchestrator:x': y}}}]`,
@@ -82,11 +78,7 @@ describe('policy file', () => {
       `policies: [{name: daily, elastic: {clusterArns: ['${ARN}']}, retension: {}}]`,
       'policy "daily": (whole policy): Unrecognized key',
     ],
-    [
-      'no targets',
-      'policies: [{name: daily}]',
-      'policy "daily": elastic: a policy needs elastic targets, copy rules or both',
-    ],
+    ['no targets', 'policies: [{name: daily}]', 'policy "daily": elastic: a policy needs elastic targets, copy rules or both'],
     [
       'empty retention',
       `policies: [{name: daily, elastic: {clusterArns: ['${ARN}']}, retention: {minKeep: 2}}]`,
@@ -97,11 +89,7 @@ describe('policy file', () => {
       `policies: [{name: a, elastic: {clusterArns: ['${ARN}']}}, {name: a, elastic: {clusterArns: ['${ARN}']}}]`,
       'policy "a": name: duplicate name',
     ],
-    [
-      'bad name',
-      `policies: [{name: 1st, elastic: {clusterArns: ['${ARN}']}}]`,
-      'policy "1st": name: must start with a letter',
-    ],
+    ['bad name', `policies: [{name: 1st, elastic: {clusterArns: ['${ARN}']}}]`, 'policy "1st": name: must start with a letter'],
     ['no policies', 'policies: []', 'policy file: policies: define at least one policy'],
     ['not yaml', 'policies: [', 'policy file: not valid YAML'],
   ])('names the policy, field and rule: %s', (_what, yaml, expected) => {

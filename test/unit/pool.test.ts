@@ -60,7 +60,12 @@ describe('mapPool', () => {
 
   it('stops starting items once stop() is true; the done ones are a prefix', async () => {
     let calls = 0;
-    const { results, done } = await mapPoolUntil([1, 2, 3, 4, 5, 6], 2, async (n) => (calls++, n), () => calls >= 3);
+    const { results, done } = await mapPoolUntil(
+      [1, 2, 3, 4, 5, 6],
+      2,
+      async (n) => (calls++, n),
+      () => calls >= 3,
+    );
     expect(done).toBe(3);
     expect(results).toEqual([1, 2, 3]);
   });

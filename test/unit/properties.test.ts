@@ -11,7 +11,12 @@ import { decideAll, toMap } from '../fixtures/retention.js';
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 0, 1);
 const count = fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 8 }));
-const duration = fc.record({ years: fc.integer({ min: 0, max: 1 }), months: fc.integer({ min: 0, max: 3 }), days: fc.integer({ min: 0, max: 20 }), hours: fc.integer({ min: 0, max: 30 }) });
+const duration = fc.record({
+  years: fc.integer({ min: 0, max: 1 }),
+  months: fc.integer({ min: 0, max: 3 }),
+  days: fc.integer({ min: 0, max: 20 }),
+  hours: fc.integer({ min: 0, max: 30 }),
+});
 const rules: fc.Arbitrary<RetentionRules> = fc.record(
   {
     keepLast: count,
@@ -31,12 +36,11 @@ const rules: fc.Arbitrary<RetentionRules> = fc.record(
 const snapshots = fc
   .uniqueArray(fc.integer({ min: 0, max: 2 * 365 * 24 }), { maxLength: 60 })
   .chain((hours) =>
-    fc.tuple(
-      fc.constant(hours),
-      fc.array(fc.subarray(['keep', 'team', 'team=a']), { minLength: hours.length, maxLength: hours.length }),
-    ),
+    fc.tuple(fc.constant(hours), fc.array(fc.subarray(['keep', 'team', 'team=a']), { minLength: hours.length, maxLength: hours.length })),
   )
-  .map(([hours, tags]) => hours.map((h, i): RetentionSnapshot => ({ id: `s${i}`, time: new Date(START + h * 3_600_000), tags: tags[i] ?? [] })));
+  .map(([hours, tags]) =>
+    hours.map((h, i): RetentionSnapshot => ({ id: `s${i}`, time: new Date(START + h * 3_600_000), tags: tags[i] ?? [] })),
+  );
 const minKeep = fc.integer({ min: 1, max: 5 });
 const now = (list: RetentionSnapshot[]) => new Date(Math.max(START, ...list.map((s) => s.time.getTime())) + DAY);
 
@@ -65,7 +69,11 @@ describe('retention properties', () => {
       fc.property(snapshots, rules, minKeep, (list, r, k) => {
         // the product matches a snapshot's tags as `key` and as `key=value`: restic gets them the same way
         const asProduct = list.map((s) => ({ ...s, tags: tagStrings(toMap(s.tags)) }));
-        const restic = new Set(applyRestic(asProduct, r, now(list)).filter((x) => x.keep).map((x) => x.snapshot.id));
+        const restic = new Set(
+          applyRestic(asProduct, r, now(list))
+            .filter((x) => x.keep)
+            .map((x) => x.snapshot.id),
+        );
         const ours = decideAll(list, r, now(list), k);
         const newestFirst = [...list].sort((a, b) => b.time.getTime() - a.time.getTime());
         const expected = new Set(restic);
@@ -83,7 +91,9 @@ describe('retention properties', () => {
   it('is deterministic and independent of input order', () => {
     fc.assert(
       fc.property(
-        snapshots.chain((list) => fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }))),
+        snapshots.chain((list) =>
+          fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length })),
+        ),
         rules,
         minKeep,
         ([list, shuffled], r, k) => {
@@ -104,8 +114,16 @@ describe('retention properties', () => {
       { id: 'first', time: t, tags: [] },
       { id: 'second', time: t, tags: [] },
     ];
-    expect(applyRestic(list, { keepLast: 1 }, t).filter((x) => x.keep).map((x) => x.snapshot.id)).toEqual(['first']);
-    expect(applyRestic([...list].reverse(), { keepLast: 1 }, t).filter((x) => x.keep).map((x) => x.snapshot.id)).toEqual(['second']);
+    expect(
+      applyRestic(list, { keepLast: 1 }, t)
+        .filter((x) => x.keep)
+        .map((x) => x.snapshot.id),
+    ).toEqual(['first']);
+    expect(
+      applyRestic([...list].reverse(), { keepLast: 1 }, t)
+        .filter((x) => x.keep)
+        .map((x) => x.snapshot.id),
+    ).toEqual(['second']);
     expect(applyRestic(list, { keepDaily: 1 }, t).map((x) => x.snapshot.id)).toEqual(['first', 'second']);
   });
 });
@@ -126,20 +144,32 @@ describe('naming properties', () => {
       { numRuns: 500 },
     );
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9-]{0,15}$/), fc.string({ minLength: 1, maxLength: 300 }), anyName, slot, (prefix, src, cluster, t) => {
-        expect(isValidSnapshotName(copySnapshotName(prefix, src, cluster, t))).toBe(true);
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9-]{0,15}$/),
+        fc.string({ minLength: 1, maxLength: 300 }),
+        anyName,
+        slot,
+        (prefix, src, cluster, t) => {
+          expect(isValidSnapshotName(copySnapshotName(prefix, src, cluster, t))).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('never collides for distinct targets or slots', () => {
     fc.assert(
-      fc.property(policyName, fc.uniqueArray(arn, { minLength: 2, maxLength: 40 }), anyName, fc.uniqueArray(slot, { minLength: 1, maxLength: 5, selector: (d) => d.getTime() }), (p, arns, n, slots) => {
-        const names = arns.flatMap((a) => slots.map((s) => elasticSnapshotName(p, a, n, s)));
-        // distinct slots differ in the time token; distinct clusters in the 6-character hash (31 bits)
-        expect(new Set(names).size).toBe(names.length);
-      }),
+      fc.property(
+        policyName,
+        fc.uniqueArray(arn, { minLength: 2, maxLength: 40 }),
+        anyName,
+        fc.uniqueArray(slot, { minLength: 1, maxLength: 5, selector: (d) => d.getTime() }),
+        (p, arns, n, slots) => {
+          const names = arns.flatMap((a) => slots.map((s) => elasticSnapshotName(p, a, n, s)));
+          // distinct slots differ in the time token; distinct clusters in the 6-character hash (31 bits)
+          expect(new Set(names).size).toBe(names.length);
+        },
+      ),
       { numRuns: 300 },
     );
   });

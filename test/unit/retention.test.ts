@@ -10,9 +10,7 @@ interface VectorCase {
   now: string;
   keep: string[];
 }
-const vectors = JSON.parse(
-  readFileSync(new URL('../fixtures/vectors/restic-forget-vectors.json', import.meta.url), 'utf8'),
-) as {
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors/restic-forget-vectors.json', import.meta.url), 'utf8')) as {
   snapshots: { id: string; time: string; tags: string[] }[];
   cases: VectorCase[];
 };

@@ -42,7 +42,13 @@ describe('makeHandler (Powertools middlewares)', () => {
     await h({ run: { id: 'exec-1', policy: 'daily' } }, context);
     await h({}, context);
     const [first, second] = c.logs();
-    expect(first).toMatchObject({ message: 'working', runId: 'exec-1', policy: 'daily', function_name: context.functionName, function_request_id: 'req-1' });
+    expect(first).toMatchObject({
+      message: 'working',
+      runId: 'exec-1',
+      policy: 'daily',
+      function_name: context.functionName,
+      function_request_id: 'req-1',
+    });
     expect(second).toMatchObject({ message: 'working', runId: '-', policy: '-' });
   });
 

@@ -27,11 +27,23 @@ describe('schedule expressions', () => {
     expect(() => parseSchedule(expr)).toThrow(message);
   });
 
-  it.each(['cron(0 3 * * ? *)', 'cron(0/15 * * * ? *)', 'cron(0 4 1 * ? *)', 'cron(0 12 ? * MON-FRI *)', 'cron(0 3 L * ? *)', 'cron(0 3 15W * ? *)', 'cron(0 3 ? * 6#3 *)', 'cron(0 3 ? * 2L 2026-2030)', 'rate(1 day)', 'rate(12 hours)', 'rate(1 minute)'])('%s is accepted', (expr) => {
+  it.each([
+    'cron(0 3 * * ? *)',
+    'cron(0/15 * * * ? *)',
+    'cron(0 4 1 * ? *)',
+    'cron(0 12 ? * MON-FRI *)',
+    'cron(0 3 L * ? *)',
+    'cron(0 3 15W * ? *)',
+    'cron(0 3 ? * 6#3 *)',
+    'cron(0 3 ? * 2L 2026-2030)',
+    'rate(1 day)',
+    'rate(12 hours)',
+    'rate(1 minute)',
+  ])('%s is accepted', (expr) => {
     expect(() => parseSchedule(expr)).not.toThrow();
   });
 
-  it('finds the next fire time in the schedule\'s time zone, across daylight saving', () => {
+  it("finds the next fire time in the schedule's time zone, across daylight saving", () => {
     expect(next('cron(0 3 * * ? *)', 'UTC', '2026-11-22T02:59:00Z')).toBe('2026-11-22T03:00:00.000Z');
     expect(next('cron(0 3 * * ? *)', 'UTC', '2026-11-22T03:00:00Z')).toBe('2026-11-23T03:00:00.000Z');
     // 03:00 in Berlin is 02:00 UTC in winter, 01:00 UTC in summer

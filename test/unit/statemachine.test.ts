@@ -35,9 +35,7 @@ type State = {
 const { definition } = loadDefinition('us-east-1', '123456789012');
 const states = definition.States as unknown as Record<string, State>;
 const next = (s: State) =>
-  [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].filter(
-    (n): n is string => !!n,
-  );
+  [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].filter((n): n is string => !!n);
 const LAMBDA_TRANSIENT = [
   'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
@@ -125,7 +123,10 @@ describe('statemachine/backup.asl.yml', () => {
   });
 
   it('routes every next step a core can name', () => {
-    const choice = states['Next Step?'] as unknown as { Choices: { Variable: string; StringEquals: string; Next: string }[]; Default: string };
+    const choice = states['Next Step?'] as unknown as {
+      Choices: { Variable: string; StringEquals: string; Next: string }[];
+      Default: string;
+    };
     const named: Record<Exclude<NextStep, 'report'>, string> = {
       create: 'Start Operations',
       wait: 'Wait For Operations',

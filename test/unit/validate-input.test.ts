@@ -27,10 +27,7 @@ describe('validate input', () => {
     expect(run.createDeadline).toBe('2026-11-22T08:00:07.123Z');
   });
   it('uses the scheduled time as the slot', () => {
-    const run = validateRun(
-      { input: { policy: 'daily', scheduledTime: '2026-11-22T03:00:00Z', skip: ['copy', 'copy'] }, execution },
-      ctx,
-    );
+    const run = validateRun({ input: { policy: 'daily', scheduledTime: '2026-11-22T03:00:00Z', skip: ['copy', 'copy'] }, execution }, ctx);
     expect(run.slot).toBe('2026-11-22T03:00:00.000Z');
     expect(run.skip).toEqual(['copy']);
   });
@@ -45,10 +42,7 @@ describe('validate input', () => {
     [{ policy: 'daily', dryRun: 'yes' }, 'input.dryRun:'],
     [{ policy: 'daily', skip: ['everything'] }, 'input.skip.0:'],
     [{ policy: 'x'.repeat(1_000_000) }, 'input: 1000'],
-    [
-      { policy: 'daily', targets: ['arn:aws:docdb-elastic:eu-west-1:123456789012:cluster/a'] },
-      'input.targets.0: cluster is in eu-west-1',
-    ],
+    [{ policy: 'daily', targets: ['arn:aws:docdb-elastic:eu-west-1:123456789012:cluster/a'] }, 'input.targets.0: cluster is in eu-west-1'],
     [
       { policy: 'daily', targets: ['arn:aws:docdb-elastic:us-east-1:999999999999:cluster/a'] },
       'input.targets.0: cluster belongs to account 999999999999',
@@ -58,10 +52,7 @@ describe('validate input', () => {
       { policy: 'daily', targets: ['arn:aws:s3:::bucket'] },
       'input.targets.0: must be an elastic cluster ARN or a shared cluster snapshot ARN',
     ],
-    [
-      { policy: 'monthly-archive', targets: ['arn:aws:rds:us-east-1:111122223333:cluster-snapshot:s'] },
-      'not an allowed source',
-    ],
+    [{ policy: 'monthly-archive', targets: ['arn:aws:rds:us-east-1:111122223333:cluster-snapshot:s'] }, 'not an allowed source'],
   ])('rejects %j', (input, message) => {
     expect(fail(input)).toContain(message);
   });

@@ -20,7 +20,16 @@ it('npm run bench -- --json prints a row per variant and size', async () => {
     ['naive', 10, 'SUCCEEDED'],
   ]);
   for (const r of doc.rows) {
-    for (const k of ['sharedSnapshots', 'historyEvents', 'transitions', 'maxPayloadBytes', 'lambdaInvocations', 'apiCallsPerTarget', 'costUsd', 'wallSeconds']) {
+    for (const k of [
+      'sharedSnapshots',
+      'historyEvents',
+      'transitions',
+      'maxPayloadBytes',
+      'lambdaInvocations',
+      'apiCallsPerTarget',
+      'costUsd',
+      'wallSeconds',
+    ]) {
       expect(typeof r[k], k).toBe('number');
     }
     expect(Object.keys(r.apiCalls as object).length).toBeGreaterThan(3);

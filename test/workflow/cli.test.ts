@@ -45,7 +45,9 @@ describe('npm start', () => {
     expect(err).toMatch(/check \d+: elastic \d+\/\d+ started, \d+ creating.*copies \d+\/\d+ done/);
     expect(out).toMatch(/SUCCEEDED/);
     expect(out).toMatch(/created\s+2/);
-    expect(out).toMatch(/Deleted:\n\s+daily-orders-prod-[a-z0-9]+-\d{12} of orders-prod, 2026-11-\d\dT[\d:.]+Z: daily: all 7 kept by newer snapshots/);
+    expect(out).toMatch(
+      /Deleted:\n\s+daily-orders-prod-[a-z0-9]+-\d{12} of orders-prod, 2026-11-\d\dT[\d:.]+Z: daily: all 7 kept by newer snapshots/,
+    );
   });
 
   it('saves the world, and the saved world runs the next day', () => {
@@ -74,6 +76,9 @@ describe('npm start', () => {
     const { code, out } = cli('--policy', 'nope', '--json');
     expect(code).toBe(1);
     const doc = JSON.parse(out);
-    expect(doc.result).toEqual({ success: false, error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('unknown policy "nope"') } });
+    expect(doc.result).toEqual({
+      success: false,
+      error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('unknown policy "nope"') },
+    });
   });
 });

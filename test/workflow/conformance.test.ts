@@ -26,7 +26,10 @@ interface Shape {
   error?: { code?: string; httpStatusCode?: number };
 }
 interface Model {
-  operations: Record<string, { http: { method: string; requestUri: string }; input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }>;
+  operations: Record<
+    string,
+    { http: { method: string; requestUri: string }; input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }
+  >;
   shapes: Record<string, Shape>;
 }
 const MODELS = new URL('../fixtures/aws-models/', import.meta.url);
@@ -44,7 +47,8 @@ function conform(model: Model, value: unknown, shapeName: string, path: string, 
       const v = value as Record<string, unknown>;
       for (const r of shape.required ?? []) if (v[r] === undefined) problems.push(`${path}.${r}: required member missing`);
       for (const [k, m] of Object.entries(shape.members ?? {})) conform(model, v[k], m.shape, `${path}.${k}`, problems);
-      for (const k of Object.keys(v)) if (k !== '$metadata' && !(k in (shape.members ?? {}))) problems.push(`${path}.${k}: not in the model`);
+      for (const k of Object.keys(v))
+        if (k !== '$metadata' && !(k in (shape.members ?? {}))) problems.push(`${path}.${k}: not in the model`);
       return;
     }
     case 'list':
@@ -53,7 +57,8 @@ function conform(model: Model, value: unknown, shapeName: string, path: string, 
       return;
     case 'map':
       if (typeof value !== 'object') return void problems.push(`${path}: expected map`);
-      for (const [k, x] of Object.entries(value as Record<string, unknown>)) conform(model, x, shape.value?.shape ?? '', `${path}{${k}}`, problems);
+      for (const [k, x] of Object.entries(value as Record<string, unknown>))
+        conform(model, x, shape.value?.shape ?? '', `${path}{${k}}`, problems);
       return;
     case 'string':
       if (typeof value !== 'string') return void problems.push(`${path}: expected string, got ${typeof value}`);
@@ -75,7 +80,14 @@ function conform(model: Model, value: unknown, shapeName: string, path: string, 
 }
 
 /** Common RDS errors every query action may return (AWS documents them once for all actions). */
-const RDS_COMMON = ['Throttling', 'InvalidParameterValue', 'InvalidParameterCombination', 'AccessDenied', 'InternalFailure', 'ServiceUnavailable'];
+const RDS_COMMON = [
+  'Throttling',
+  'InvalidParameterValue',
+  'InvalidParameterCombination',
+  'AccessDenied',
+  'InternalFailure',
+  'ServiceUnavailable',
+];
 const declared = (model: Model, op: string) =>
   (model.operations[op]?.errors ?? []).flatMap((e) => [e.shape, model.shapes[e.shape]?.error?.code ?? e.shape]);
 
@@ -90,9 +102,20 @@ beforeAll(async () => {
       region: 'us-east-1',
       now: '2026-11-22T02:00:00Z',
       kmsKeys: ['arn:aws:kms:us-east-1:123456789012:key/k'],
-      elasticClusters: [{ name: 'conf', arn: C1, tags: { a: 'b' }, snapshots: [{ name: 'existing', createdAt: '2026-11-21T02:00:00Z', tags: { x: 'y' } }] }],
+      elasticClusters: [
+        { name: 'conf', arn: C1, tags: { a: 'b' }, snapshots: [{ name: 'existing', createdAt: '2026-11-21T02:00:00Z', tags: { x: 'y' } }] },
+      ],
       clusterSnapshots: [{ id: 'owned-one', clusterId: 'c', createdAt: '2026-11-20T00:00:00Z', tags: { k: 'v' } }],
-      sharedSnapshots: [{ ownerAccount: '111122223333', id: 'shared-one', clusterId: 'c', createdAt: '2026-11-20T00:00:00Z', encrypted: true, kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/o' }],
+      sharedSnapshots: [
+        {
+          ownerAccount: '111122223333',
+          id: 'shared-one',
+          clusterId: 'c',
+          createdAt: '2026-11-20T00:00:00Z',
+          encrypted: true,
+          kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/o',
+        },
+      ],
     }),
   );
   useStandInEndpoints(standIn);
@@ -124,7 +147,18 @@ describe('docdb-elastic stand-in conforms to the model', () => {
   const E = elasticSdk;
   it('routes every operation the product calls by the model HTTP method and URI', () => {
     const arn = encodeURIComponent('arn:aws:docdb-elastic:us-east-1:123456789012:cluster-snapshot/abc');
-    for (const op of ['ListClusters', 'GetCluster', 'CreateClusterSnapshot', 'GetClusterSnapshot', 'ListClusterSnapshots', 'DeleteClusterSnapshot', 'CopyClusterSnapshot', 'TagResource', 'UntagResource', 'ListTagsForResource']) {
+    for (const op of [
+      'ListClusters',
+      'GetCluster',
+      'CreateClusterSnapshot',
+      'GetClusterSnapshot',
+      'ListClusterSnapshots',
+      'DeleteClusterSnapshot',
+      'CopyClusterSnapshot',
+      'TagResource',
+      'UntagResource',
+      'ListTagsForResource',
+    ]) {
       const { method, requestUri } = elasticModel.operations[op]?.http ?? { method: '', requestUri: '' };
       const path = requestUri.replace(/\{[^}]+\}/g, arn).split('?')[0] ?? '';
       expect(routeElastic({ method, path, query: new URLSearchParams(), body: {} })?.op, `${method} ${requestUri}`).toBe(op);
@@ -142,7 +176,11 @@ describe('docdb-elastic stand-in conforms to the model', () => {
     )) as elasticSdk.CreateClusterSnapshotCommandOutput;
     const arn = created.snapshot?.snapshotArn ?? '';
     await expectOutput(elasticModel, 'GetClusterSnapshot', elastic.send(new E.GetClusterSnapshotCommand({ snapshotArn: arn })));
-    await expectOutput(elasticModel, 'ListClusterSnapshots', elastic.send(new E.ListClusterSnapshotsCommand({ maxResults: 20, snapshotType: 'manual' })));
+    await expectOutput(
+      elasticModel,
+      'ListClusterSnapshots',
+      elastic.send(new E.ListClusterSnapshotsCommand({ maxResults: 20, snapshotType: 'manual' })),
+    );
     await expectOutput(elasticModel, 'TagResource', elastic.send(new E.TagResourceCommand({ resourceArn: arn, tags: { u: '2' } })));
     await expectOutput(elasticModel, 'ListTagsForResource', elastic.send(new E.ListTagsForResourceCommand({ resourceArn: arn })));
     await expectOutput(elasticModel, 'UntagResource', elastic.send(new E.UntagResourceCommand({ resourceArn: arn, tagKeys: ['u'] })));
@@ -160,12 +198,20 @@ describe('docdb-elastic stand-in conforms to the model', () => {
     const { elastic } = clients;
     const missing = 'arn:aws:docdb-elastic:us-east-1:123456789012:cluster-snapshot/nope';
     for (const maxResults of [19, 101]) {
-      const e = await expectDeclaredError(elasticModel, 'ListClusterSnapshots', elastic.send(new E.ListClusterSnapshotsCommand({ maxResults })));
+      const e = await expectDeclaredError(
+        elasticModel,
+        'ListClusterSnapshots',
+        elastic.send(new E.ListClusterSnapshotsCommand({ maxResults })),
+      );
       expect(e?.name).toBe('ValidationException');
     }
     await expectDeclaredError(elasticModel, 'ListClusters', elastic.send(new E.ListClustersCommand({ maxResults: 0 })));
     for (const snapshotName of ['1starts-with-digit', 'double--hyphen', 'trailing-', 'x'.repeat(64)]) {
-      const e = await expectDeclaredError(elasticModel, 'CreateClusterSnapshot', elastic.send(new E.CreateClusterSnapshotCommand({ clusterArn: C1, snapshotName })));
+      const e = await expectDeclaredError(
+        elasticModel,
+        'CreateClusterSnapshot',
+        elastic.send(new E.CreateClusterSnapshotCommand({ clusterArn: C1, snapshotName })),
+      );
       expect(e?.name).toBe('ValidationException');
     }
     const badTag = await expectDeclaredError(
@@ -174,12 +220,28 @@ describe('docdb-elastic stand-in conforms to the model', () => {
       elastic.send(new E.CreateClusterSnapshotCommand({ clusterArn: C1, snapshotName: 'ok-name', tags: { 'aws:reserved': 'x' } })),
     );
     expect(badTag?.name).toBe('ValidationException');
-    const dup = await expectDeclaredError(elasticModel, 'CreateClusterSnapshot', elastic.send(new E.CreateClusterSnapshotCommand({ clusterArn: C1, snapshotName: 'existing' })));
+    const dup = await expectDeclaredError(
+      elasticModel,
+      'CreateClusterSnapshot',
+      elastic.send(new E.CreateClusterSnapshotCommand({ clusterArn: C1, snapshotName: 'existing' })),
+    );
     expect(dup?.name).toBe('ConflictException');
     await expectDeclaredError(elasticModel, 'GetClusterSnapshot', elastic.send(new E.GetClusterSnapshotCommand({ snapshotArn: missing })));
-    await expectDeclaredError(elasticModel, 'DeleteClusterSnapshot', elastic.send(new E.DeleteClusterSnapshotCommand({ snapshotArn: missing })));
-    await expectDeclaredError(elasticModel, 'ListTagsForResource', elastic.send(new E.ListTagsForResourceCommand({ resourceArn: missing })));
-    await expectDeclaredError(elasticModel, 'TagResource', elastic.send(new E.TagResourceCommand({ resourceArn: missing, tags: { a: 'b' } })));
+    await expectDeclaredError(
+      elasticModel,
+      'DeleteClusterSnapshot',
+      elastic.send(new E.DeleteClusterSnapshotCommand({ snapshotArn: missing })),
+    );
+    await expectDeclaredError(
+      elasticModel,
+      'ListTagsForResource',
+      elastic.send(new E.ListTagsForResourceCommand({ resourceArn: missing })),
+    );
+    await expectDeclaredError(
+      elasticModel,
+      'TagResource',
+      elastic.send(new E.TagResourceCommand({ resourceArn: missing, tags: { a: 'b' } })),
+    );
     await expectDeclaredError(elasticModel, 'GetCluster', elastic.send(new E.GetClusterCommand({ clusterArn: `${C1}0` })));
   });
 
@@ -202,7 +264,11 @@ describe('RDS stand-in conforms to the model', () => {
   it('answers with the modelled output shapes', async () => {
     const { rds } = clients;
     for (const SnapshotType of ['manual', 'shared', undefined]) {
-      await expectOutput(rdsModel, 'DescribeDBClusterSnapshots', rds.send(new R.DescribeDBClusterSnapshotsCommand({ SnapshotType, IncludeShared: true, MaxRecords: 20 })));
+      await expectOutput(
+        rdsModel,
+        'DescribeDBClusterSnapshots',
+        rds.send(new R.DescribeDBClusterSnapshotsCommand({ SnapshotType, IncludeShared: true, MaxRecords: 20 })),
+      );
     }
     await expectOutput(
       rdsModel,
@@ -225,46 +291,126 @@ describe('RDS stand-in conforms to the model', () => {
     expect(copy.DBClusterSnapshot?.Status).toBe('copying');
     expect(copy.DBClusterSnapshot?.PercentProgress).toBe(0);
     expect(copy.DBClusterSnapshot?.TagList).toEqual([{ Key: 'a', Value: 'b' }]);
-    await expectOutput(rdsModel, 'AddTagsToResource', rds.send(new R.AddTagsToResourceCommand({ ResourceName: OWNED, Tags: [{ Key: 'n', Value: 'm' }] })));
-    const tags = (await expectOutput(rdsModel, 'ListTagsForResource', rds.send(new R.ListTagsForResourceCommand({ ResourceName: OWNED })))) as rdsSdk.ListTagsForResourceCommandOutput;
+    await expectOutput(
+      rdsModel,
+      'AddTagsToResource',
+      rds.send(new R.AddTagsToResourceCommand({ ResourceName: OWNED, Tags: [{ Key: 'n', Value: 'm' }] })),
+    );
+    const tags = (await expectOutput(
+      rdsModel,
+      'ListTagsForResource',
+      rds.send(new R.ListTagsForResourceCommand({ ResourceName: OWNED })),
+    )) as rdsSdk.ListTagsForResourceCommandOutput;
     expect(tags.TagList).toEqual(expect.arrayContaining([{ Key: 'n', Value: 'm' }]));
-    await expectOutput(rdsModel, 'RemoveTagsFromResource', rds.send(new R.RemoveTagsFromResourceCommand({ ResourceName: OWNED, TagKeys: ['n'] })));
+    await expectOutput(
+      rdsModel,
+      'RemoveTagsFromResource',
+      rds.send(new R.RemoveTagsFromResourceCommand({ ResourceName: OWNED, TagKeys: ['n'] })),
+    );
     // deleting a target that is copying cancels the copy
-    await expectOutput(rdsModel, 'DeleteDBClusterSnapshot', rds.send(new R.DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'conf-copy' })));
+    await expectOutput(
+      rdsModel,
+      'DeleteDBClusterSnapshot',
+      rds.send(new R.DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'conf-copy' })),
+    );
     expect(standIn.model.clusterSnapshots.has('conf-copy')).toBe(false);
   });
 
   it('fails only with declared (or common) errors, and enforces the documented rules', async () => {
     const { rds } = clients;
     const copy = (input: Partial<rdsSdk.CopyDBClusterSnapshotCommandInput>) =>
-      rds.send(new R.CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: SHARED, TargetDBClusterSnapshotIdentifier: 'c2', ...input }));
+      rds.send(
+        new R.CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: SHARED,
+          TargetDBClusterSnapshotIdentifier: 'c2',
+          ...input,
+        }),
+      );
     expect((await expectDeclaredError(rdsModel, 'CopyDBClusterSnapshot', copy({}), RDS_COMMON))?.name).toBe('KMSKeyNotAccessibleFault');
-    expect((await expectDeclaredError(rdsModel, 'CopyDBClusterSnapshot', copy({ KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/other' }), RDS_COMMON))?.name).toBe(
-      'KMSKeyNotAccessibleFault',
-    );
-    expect((await expectDeclaredError(rdsModel, 'CopyDBClusterSnapshot', copy({ SourceDBClusterSnapshotIdentifier: 'shared-one' }), RDS_COMMON))?.name).toBe(
-      'DBClusterSnapshotNotFoundFault',
-    );
     expect(
-      (await expectDeclaredError(rdsModel, 'CopyDBClusterSnapshot', copy({ SourceDBClusterSnapshotIdentifier: OWNED, KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k' }), RDS_COMMON))?.name,
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'CopyDBClusterSnapshot',
+          copy({ KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/other' }),
+          RDS_COMMON,
+        )
+      )?.name,
+    ).toBe('KMSKeyNotAccessibleFault');
+    expect(
+      (await expectDeclaredError(rdsModel, 'CopyDBClusterSnapshot', copy({ SourceDBClusterSnapshotIdentifier: 'shared-one' }), RDS_COMMON))
+        ?.name,
+    ).toBe('DBClusterSnapshotNotFoundFault');
+    expect(
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'CopyDBClusterSnapshot',
+          copy({ SourceDBClusterSnapshotIdentifier: OWNED, KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k' }),
+          RDS_COMMON,
+        )
+      )?.name,
     ).toBe('InvalidParameterCombination');
-    expect((await expectDeclaredError(rdsModel, 'CopyDBClusterSnapshot', copy({ SourceDBClusterSnapshotIdentifier: OWNED, TargetDBClusterSnapshotIdentifier: 'owned-one' }), RDS_COMMON))?.name).toBe(
-      'DBClusterSnapshotAlreadyExistsFault',
-    );
-    expect((await expectDeclaredError(rdsModel, 'CopyDBClusterSnapshot', copy({ SourceDBClusterSnapshotIdentifier: OWNED, TargetDBClusterSnapshotIdentifier: 'bad--name' }), RDS_COMMON))?.name).toBe(
-      'InvalidParameterValue',
-    );
+    expect(
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'CopyDBClusterSnapshot',
+          copy({ SourceDBClusterSnapshotIdentifier: OWNED, TargetDBClusterSnapshotIdentifier: 'owned-one' }),
+          RDS_COMMON,
+        )
+      )?.name,
+    ).toBe('DBClusterSnapshotAlreadyExistsFault');
+    expect(
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'CopyDBClusterSnapshot',
+          copy({ SourceDBClusterSnapshotIdentifier: OWNED, TargetDBClusterSnapshotIdentifier: 'bad--name' }),
+          RDS_COMMON,
+        )
+      )?.name,
+    ).toBe('InvalidParameterValue');
     for (const MaxRecords of [19, 101]) {
-      await expectDeclaredError(rdsModel, 'DescribeDBClusterSnapshots', rds.send(new R.DescribeDBClusterSnapshotsCommand({ MaxRecords })), RDS_COMMON);
+      await expectDeclaredError(
+        rdsModel,
+        'DescribeDBClusterSnapshots',
+        rds.send(new R.DescribeDBClusterSnapshotsCommand({ MaxRecords })),
+        RDS_COMMON,
+      );
     }
     expect(
-      (await expectDeclaredError(rdsModel, 'DescribeDBClusterSnapshots', rds.send(new R.DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'nope' })), RDS_COMMON))?.name,
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'DescribeDBClusterSnapshots',
+          rds.send(new R.DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'nope' })),
+          RDS_COMMON,
+        )
+      )?.name,
     ).toBe('DBClusterSnapshotNotFoundFault');
     expect(
-      (await expectDeclaredError(rdsModel, 'DeleteDBClusterSnapshot', rds.send(new R.DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'nope' })), RDS_COMMON))?.name,
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'DeleteDBClusterSnapshot',
+          rds.send(new R.DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'nope' })),
+          RDS_COMMON,
+        )
+      )?.name,
     ).toBe('DBClusterSnapshotNotFoundFault');
-    await expectDeclaredError(rdsModel, 'AddTagsToResource', rds.send(new R.AddTagsToResourceCommand({ ResourceName: `${OWNED}x`, Tags: [] })), RDS_COMMON);
-    await expectDeclaredError(rdsModel, 'ListTagsForResource', rds.send(new R.ListTagsForResourceCommand({ ResourceName: `${OWNED}x` })), RDS_COMMON);
+    await expectDeclaredError(
+      rdsModel,
+      'AddTagsToResource',
+      rds.send(new R.AddTagsToResourceCommand({ ResourceName: `${OWNED}x`, Tags: [] })),
+      RDS_COMMON,
+    );
+    await expectDeclaredError(
+      rdsModel,
+      'ListTagsForResource',
+      rds.send(new R.ListTagsForResourceCommand({ ResourceName: `${OWNED}x` })),
+      RDS_COMMON,
+    );
   });
 
   it('enforces the manual snapshot quota with SnapshotQuotaExceeded', async () => {
@@ -284,7 +430,10 @@ describe('RDS stand-in conforms to the model', () => {
         rdsModel,
         'CopyDBClusterSnapshot',
         client.send(
-          new R.CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: 'arn:aws:rds:us-east-1:111122223333:cluster-snapshot:s', TargetDBClusterSnapshotIdentifier: 'c' }),
+          new R.CopyDBClusterSnapshotCommand({
+            SourceDBClusterSnapshotIdentifier: 'arn:aws:rds:us-east-1:111122223333:cluster-snapshot:s',
+            TargetDBClusterSnapshotIdentifier: 'c',
+          }),
         ),
       );
       expect(e?.name).toBe('SnapshotQuotaExceededFault');

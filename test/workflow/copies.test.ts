@@ -13,7 +13,12 @@ import { type Envelope, policies, world } from './helpers.js';
 const PARTNER = '111122223333';
 const NOW = new Date('2026-11-22T02:00:00Z');
 const DAY = 86_400_000;
-const source = (id: string, daysAgo: number, cluster = 'catalog') => ({ ownerAccount: PARTNER, id, clusterId: cluster, createdAt: new Date(NOW.getTime() - daysAgo * DAY - 3_600_000).toISOString() });
+const source = (id: string, daysAgo: number, cluster = 'catalog') => ({
+  ownerAccount: PARTNER,
+  id,
+  clusterId: cluster,
+  createdAt: new Date(NOW.getTime() - daysAgo * DAY - 3_600_000).toISOString(),
+});
 const policyWith = (retention: string, select = 'all') =>
   policies(`
 settings: { poll: { initialSeconds: 600, backoff: 2, maxSeconds: 1800, maxIterations: 40 } }
@@ -22,40 +27,61 @@ policies:
     copy: { sourceAccounts: ['${PARTNER}'], select: ${select}, targetPrefix: partner }
     retention: ${retention}
 `);
-const base = (extra: Partial<WorldInput>): WorldInput => ({ accountId: '123456789012', region: 'us-east-1', now: NOW.toISOString(), durations: { createMinutes: 10, copyMinutes: 20 }, ...extra });
-const copiesOf = (standIn: StandIn) => [...standIn.model.clusterSnapshots.values()].filter((s) => s.tags[OWNERSHIP_KEYS.policy] === 'partner');
-const heldSources = (standIn: StandIn) => copiesOf(standIn).map((c) => c.source?.split(':').pop()).sort();
+const base = (extra: Partial<WorldInput>): WorldInput => ({
+  accountId: '123456789012',
+  region: 'us-east-1',
+  now: NOW.toISOString(),
+  durations: { createMinutes: 10, copyMinutes: 20 },
+  ...extra,
+});
+const copiesOf = (standIn: StandIn) =>
+  [...standIn.model.clusterSnapshots.values()].filter((s) => s.tags[OWNERSHIP_KEYS.policy] === 'partner');
+const heldSources = (standIn: StandIn) =>
+  copiesOf(standIn)
+    .map((c) => c.source?.split(':').pop())
+    .sort();
 async function day(standIn: StandIn, policyFile: ReturnType<typeof policies>, n: number) {
   standIn.model.nowMs = Math.max(standIn.model.nowMs, NOW.getTime() + n * DAY);
-  const r = await runWorkflow({ standIn, policyFile, input: { policy: 'partner', scheduledTime: new Date(NOW.getTime() + n * DAY).toISOString() } });
+  const r = await runWorkflow({
+    standIn,
+    policyFile,
+    input: { policy: 'partner', scheduledTime: new Date(NOW.getTime() + n * DAY).toISOString() },
+  });
   expect(r.status, `${r.error} ${r.cause}`).toBe('SUCCEEDED');
   return (r.output as Envelope).data;
 }
 
 describe('copies hold their source time', () => {
-  it.each([5, 10])('a backlog of %i daily sources copied in one run under keepDaily 7 keeps min(N, 7), and later runs change nothing', async (n) => {
-    const standIn = await startStandIn(world(base({ sharedSnapshots: Array.from({ length: n }, (_, i) => source(`cat-${i}`, i)) })));
-    try {
-      const p = policyWith('{ keepDaily: 7 }');
-      const first = await day(standIn, p, 0);
-      expect(first.summary).toMatchObject({ copied: Math.min(n, 7), deleted: 0, failed: 0 });
-      expect(first.parts.copies.declined).toBe(Math.max(0, n - 7));
-      expect(heldSources(standIn)).toEqual(Array.from({ length: Math.min(n, 7) }, (_, i) => `cat-${i}`).sort());
-      // every copy carries the source it holds
-      for (const c of copiesOf(standIn)) {
-        expect(c.tags[COPY_KEYS.sourceArn]).toBe(c.source);
-        expect(Date.parse(c.tags[COPY_KEYS.sourceTime] ?? '')).toBe(Date.parse(standIn.model.shared.get(c.source ?? '')?.createdAt ?? ''));
+  it.each([5, 10])(
+    'a backlog of %i daily sources copied in one run under keepDaily 7 keeps min(N, 7), and later runs change nothing',
+    async (n) => {
+      const standIn = await startStandIn(world(base({ sharedSnapshots: Array.from({ length: n }, (_, i) => source(`cat-${i}`, i)) })));
+      try {
+        const p = policyWith('{ keepDaily: 7 }');
+        const first = await day(standIn, p, 0);
+        expect(first.summary).toMatchObject({ copied: Math.min(n, 7), deleted: 0, failed: 0 });
+        expect(first.parts.copies.declined).toBe(Math.max(0, n - 7));
+        expect(heldSources(standIn)).toEqual(Array.from({ length: Math.min(n, 7) }, (_, i) => `cat-${i}`).sort());
+        // every copy carries the source it holds
+        for (const c of copiesOf(standIn)) {
+          expect(c.tags[COPY_KEYS.sourceArn]).toBe(c.source);
+          expect(Date.parse(c.tags[COPY_KEYS.sourceTime] ?? '')).toBe(
+            Date.parse(standIn.model.shared.get(c.source ?? '')?.createdAt ?? ''),
+          );
+        }
+        const again = await day(standIn, p, 0);
+        expect(again.summary).toMatchObject({ copied: 0, deleted: 0 });
+        expect(standIn.model.calls.CopyDBClusterSnapshot).toBe(Math.min(n, 7));
+      } finally {
+        await standIn.close();
       }
-      const again = await day(standIn, p, 0);
-      expect(again.summary).toMatchObject({ copied: 0, deleted: 0 });
-      expect(standIn.model.calls.CopyDBClusterSnapshot).toBe(Math.min(n, 7));
-    } finally {
-      await standIn.close();
-    }
-  });
+    },
+  );
 
   it('keepLast 1 with select: all keeps the copy of the newest source; later runs copy nothing more and delete nothing more', async () => {
-    const standIn = await startStandIn(world(base({ sharedSnapshots: [source('cat-old', 3), source('cat-mid', 2), source('cat-new', 1)] })));
+    const standIn = await startStandIn(
+      world(base({ sharedSnapshots: [source('cat-old', 3), source('cat-mid', 2), source('cat-new', 1)] })),
+    );
     try {
       const p = policyWith('{ keepLast: 1 }');
       const first = await day(standIn, p, 0);
@@ -77,11 +103,21 @@ describe('copies hold their source time', () => {
         if (n > 0) {
           const id = `cat-d${n}`;
           const arn = standIn.model.rdsArn(PARTNER, id);
-          standIn.model.shared.set(arn, { arn, owner: PARTNER, id, clusterId: 'catalog', engine: 'docdb', encrypted: false, createdAt: new Date(NOW.getTime() + n * DAY - 3_600_000).toISOString(), tags: {} });
+          standIn.model.shared.set(arn, {
+            arn,
+            owner: PARTNER,
+            id,
+            clusterId: 'catalog',
+            engine: 'docdb',
+            encrypted: false,
+            createdAt: new Date(NOW.getTime() + n * DAY - 3_600_000).toISOString(),
+            tags: {},
+          });
         }
         const before = standIn.model.audit.length;
         await day(standIn, p, n);
-        for (const e of standIn.model.audit.slice(before)) if (e.op === 'copy') copied.set(e.source ?? '', (copied.get(e.source ?? '') ?? 0) + 1);
+        for (const e of standIn.model.audit.slice(before))
+          if (e.op === 'copy') copied.set(e.source ?? '', (copied.get(e.source ?? '') ?? 0) + 1);
       }
       expect([...copied.values()].every((c) => c === 1)).toBe(true);
       expect(copied.size).toBe(20);
@@ -117,7 +153,12 @@ describe('copies hold their source time', () => {
         clusterId: 'catalog',
         createdAt: new Date(NOW.getTime() - copiedDaysAgo * DAY).toISOString(),
         source: oldSource.replace('cat-old', `cat-${daysAgo}`),
-        tags: ownershipTags({ policy: 'partner', target: `${PARTNER}:catalog`, runId: 'r0', createdAt: new Date(NOW.getTime() - copiedDaysAgo * DAY) }),
+        tags: ownershipTags({
+          policy: 'partner',
+          target: `${PARTNER}:catalog`,
+          runId: 'r0',
+          createdAt: new Date(NOW.getTime() - copiedDaysAgo * DAY),
+        }),
       };
     };
     // copied in the wrong order: the copy of the newest source was made first
@@ -151,9 +192,11 @@ describe('copies hold their source time', () => {
 });
 
 describe('overlapping runs of one policy', () => {
-  it('share the copy limit, never copy a source twice, leave each other\'s copies alone, and say what was left to the other run', async () => {
+  it("share the copy limit, never copy a source twice, leave each other's copies alone, and say what was left to the other run", async () => {
     const sources = Array.from({ length: 8 }, (_, i) => ({ ...source(`cat-${i}`, 0, `c${i}`), copyMinutes: 120 }));
-    const standIn = await startStandIn(world(base({ sharedSnapshots: sources, quotas: { manualClusterSnapshots: 100, elasticSnapshots: 1000, concurrentCopies: 5 } })));
+    const standIn = await startStandIn(
+      world(base({ sharedSnapshots: sources, quotas: { manualClusterSnapshots: 100, elasticSnapshots: 1000, concurrentCopies: 5 } })),
+    );
     try {
       const p = policies(`
 settings: { maxCopiesInFlight: 3, poll: { initialSeconds: 600, backoff: 1, maxSeconds: 600, maxIterations: 100 } }
@@ -164,7 +207,12 @@ policies:
 `);
       const [a, b] = await Promise.all([
         runWorkflow({ standIn, policyFile: p, input: { policy: 'partner', scheduledTime: NOW.toISOString() }, executionName: 'run-a' }),
-        runWorkflow({ standIn, policyFile: p, input: { policy: 'partner', scheduledTime: new Date(NOW.getTime() + 60_000).toISOString() }, executionName: 'run-b' }),
+        runWorkflow({
+          standIn,
+          policyFile: p,
+          input: { policy: 'partner', scheduledTime: new Date(NOW.getTime() + 60_000).toISOString() },
+          executionName: 'run-b',
+        }),
       ]);
       const da = (a.output as Envelope).data;
       const db = (b.output as Envelope).data;

@@ -15,7 +15,13 @@ const NOW = new Date('2026-11-22T02:00:00Z');
 
 describe('the run deadline', () => {
   it('ends a run whose operations never finish and whose copy queue is longer than a run, inside the timeout, with everything reported', async () => {
-    const sources = Array.from({ length: 5 }, (_, i) => ({ ownerAccount: '111122223333', id: `big-${i}`, clusterId: `c${i}`, createdAt: new Date(NOW.getTime() - 3_600_000).toISOString(), copyMinutes: 50 * 60 }));
+    const sources = Array.from({ length: 5 }, (_, i) => ({
+      ownerAccount: '111122223333',
+      id: `big-${i}`,
+      clusterId: `c${i}`,
+      createdAt: new Date(NOW.getTime() - 3_600_000).toISOString(),
+      copyMinutes: 50 * 60,
+    }));
     const w = world({
       accountId: '123456789012',
       region: 'us-east-1',

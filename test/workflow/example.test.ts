@@ -63,9 +63,7 @@ describe('example world, policy "daily"', () => {
     try {
       await run({ world: w, policyFile: examplePolicies(), input: { policy: 'daily' }, standIn });
       const m = standIn.model;
-      const copies = [...m.clusterSnapshots.values()].filter(
-        (s) => s.source && s.tags[OWNERSHIP_KEYS.runId]?.startsWith('local-'),
-      );
+      const copies = [...m.clusterSnapshots.values()].filter((s) => s.source && s.tags[OWNERSHIP_KEYS.runId]?.startsWith('local-'));
       expect(copies.map((c) => c.source).sort()).toEqual([
         'arn:aws:rds:us-east-1:111122223333:cluster-snapshot:partner-billing-2026-11-21',
         'arn:aws:rds:us-east-1:111122223333:cluster-snapshot:partner-catalog-2026-11-21',
@@ -79,9 +77,7 @@ describe('example world, policy "daily"', () => {
         expect(c.tags[OWNERSHIP_KEYS.target]).toBe(`111122223333:${c.clusterId}`);
         expect(c.kmsKeyId === undefined).toBe(!c.encrypted);
       }
-      const created = [...m.elasticSnapshots.values()].filter((s) =>
-        s.tags[OWNERSHIP_KEYS.runId]?.startsWith('local-'),
-      );
+      const created = [...m.elasticSnapshots.values()].filter((s) => s.tags[OWNERSHIP_KEYS.runId]?.startsWith('local-'));
       expect(created).toHaveLength(2);
       for (const s of created) {
         expect(s.tags).toMatchObject({
@@ -134,10 +130,7 @@ describe('example world, policy "daily"', () => {
       expect(r.envelope.data.plan?.delete).toBeGreaterThan(0);
       expect(diffWorlds(before, after)).toEqual({ created: [], copied: [], deleted: [], tagged: [] });
       const writes = Object.keys(standIn.model.calls).filter(
-        (op) =>
-          /Create|Copy|Delete|Tag(Resource|sTo)|AddTags/.test(op) &&
-          op !== 'ListTagsForResource' &&
-          op !== 'ListTagsForResource.rds',
+        (op) => /Create|Copy|Delete|Tag(Resource|sTo)|AddTags/.test(op) && op !== 'ListTagsForResource' && op !== 'ListTagsForResource.rds',
       );
       expect(writes).toEqual([]);
     } finally {

@@ -69,7 +69,14 @@ function baseWorld(extra: Partial<WorldInput> = {}): WorldInput {
     ],
     sharedSnapshots: [
       { ownerAccount: '111122223333', id: 'src-a', clusterId: 'a', createdAt: day(1).toISOString() },
-      { ownerAccount: '111122223333', id: 'src-b', clusterId: 'b', createdAt: day(1).toISOString(), encrypted: true, kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/x' },
+      {
+        ownerAccount: '111122223333',
+        id: 'src-b',
+        clusterId: 'b',
+        createdAt: day(1).toISOString(),
+        encrypted: true,
+        kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/x',
+      },
       { ownerAccount: '999988887777', id: 'stranger', clusterId: 'a', createdAt: day(1).toISOString() },
     ],
     ...extra,
@@ -122,11 +129,31 @@ const SCENARIOS: Scenario[] = [
     ],
     requestTimeoutMs: 400,
   },
-  { name: '409 Conflict on create (cluster busy), then free', faults: [{ operation: 'CreateClusterSnapshot', target: C1, error: 'ConflictException', count: 4 }] },
-  { name: '409 Conflict on create until the deadline', faults: [{ operation: 'CreateClusterSnapshot', target: C1, error: 'ConflictException' }], fails: [[C1, 'DEADLINE_EXCEEDED']] },
-  { name: '402 ServiceQuotaExceeded on create', faults: [{ operation: 'CreateClusterSnapshot', target: C1, error: 'ServiceQuotaExceededException' }], fails: [[C1, 'SERVICE_QUOTA_EXCEEDED']], also: ({ calls }) => expect(calls.CreateClusterSnapshot).toBe(2) },
-  { name: 'SnapshotQuotaExceeded on copy', faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-a', error: 'SnapshotQuotaExceeded' }], fails: [[SRC('src-a'), 'SERVICE_QUOTA_EXCEEDED']] },
-  { name: 'KMSKeyNotAccessibleFault on copy', faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-b', error: 'KMSKeyNotAccessibleFault' }], fails: [[SRC('src-b'), 'KMS_KEY_NOT_ACCESSIBLE']] },
+  {
+    name: '409 Conflict on create (cluster busy), then free',
+    faults: [{ operation: 'CreateClusterSnapshot', target: C1, error: 'ConflictException', count: 4 }],
+  },
+  {
+    name: '409 Conflict on create until the deadline',
+    faults: [{ operation: 'CreateClusterSnapshot', target: C1, error: 'ConflictException' }],
+    fails: [[C1, 'DEADLINE_EXCEEDED']],
+  },
+  {
+    name: '402 ServiceQuotaExceeded on create',
+    faults: [{ operation: 'CreateClusterSnapshot', target: C1, error: 'ServiceQuotaExceededException' }],
+    fails: [[C1, 'SERVICE_QUOTA_EXCEEDED']],
+    also: ({ calls }) => expect(calls.CreateClusterSnapshot).toBe(2),
+  },
+  {
+    name: 'SnapshotQuotaExceeded on copy',
+    faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-a', error: 'SnapshotQuotaExceeded' }],
+    fails: [[SRC('src-a'), 'SERVICE_QUOTA_EXCEEDED']],
+  },
+  {
+    name: 'KMSKeyNotAccessibleFault on copy',
+    faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-b', error: 'KMSKeyNotAccessibleFault' }],
+    fails: [[SRC('src-b'), 'KMS_KEY_NOT_ACCESSIBLE']],
+  },
   {
     name: 'DBClusterSnapshotAlreadyExists on a re-run (the first answer was lost)',
     faults: [
@@ -139,7 +166,11 @@ const SCENARIOS: Scenario[] = [
       expect(elastic).toBe(2 * 7 + 2 - 6);
     },
   },
-  { name: 'snapshot stuck in creating past its deadline', faults: [{ operation: 'CreateClusterSnapshot', target: C2, stuck: true }], fails: [[C2, 'DEADLINE_EXCEEDED']] },
+  {
+    name: 'snapshot stuck in creating past its deadline',
+    faults: [{ operation: 'CreateClusterSnapshot', target: C2, stuck: true }],
+    fails: [[C2, 'DEADLINE_EXCEEDED']],
+  },
   {
     name: 'copy stuck past its deadline',
     faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-a', stuck: true }],
@@ -149,9 +180,21 @@ const SCENARIOS: Scenario[] = [
       expect(calls.DeleteDBClusterSnapshot).toBe(1);
     },
   },
-  { name: 'copy fails mid-way', faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-a', failMidway: true }], fails: [[SRC('src-a'), 'INTERNAL_ERROR']] },
-  { name: 'shared source unshared or deleted before the copy', faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-b', error: 'DBClusterSnapshotNotFoundFault' }], fails: [[SRC('src-b'), 'NOT_FOUND']] },
-  { name: 'step crashes after its AWS calls succeeded: Plan And Start', crashAfter: { 'Plan And Start': 1 }, also: ({ envelope }) => expect(envelope.data.summary.failed).toBe(0) },
+  {
+    name: 'copy fails mid-way',
+    faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-a', failMidway: true }],
+    fails: [[SRC('src-a'), 'INTERNAL_ERROR']],
+  },
+  {
+    name: 'shared source unshared or deleted before the copy',
+    faults: [{ operation: 'CopyDBClusterSnapshot', target: 'src-b', error: 'DBClusterSnapshotNotFoundFault' }],
+    fails: [[SRC('src-b'), 'NOT_FOUND']],
+  },
+  {
+    name: 'step crashes after its AWS calls succeeded: Plan And Start',
+    crashAfter: { 'Plan And Start': 1 },
+    also: ({ envelope }) => expect(envelope.data.summary.failed).toBe(0),
+  },
   { name: 'step crashes after its AWS calls succeeded: Check Operations', crashAfter: { 'Check Operations': 2 } },
   { name: 'step crashes after its AWS calls succeeded: Apply Retention', crashAfter: { 'Apply Retention': 1 } },
 ];
@@ -161,7 +204,14 @@ async function runScenario(s: Scenario, policyFile = POLICY_FILE) {
   const standIn = await startStandIn(w);
   const before = standIn.model.toWorld();
   try {
-    const r = await runWorkflow({ world: w, policyFile, input: { policy: 'nightly', scheduledTime: NOW.toISOString() }, standIn, crashAfter: s.crashAfter, requestTimeoutMs: s.requestTimeoutMs });
+    const r = await runWorkflow({
+      world: w,
+      policyFile,
+      input: { policy: 'nightly', scheduledTime: NOW.toISOString() },
+      standIn,
+      crashAfter: s.crashAfter,
+      requestTimeoutMs: s.requestTimeoutMs,
+    });
     const after = standIn.model.toWorld();
     return { r, before, after, model: standIn.model, envelope: r.output as Envelope };
   } finally {
@@ -174,9 +224,7 @@ describe('fault matrix', () => {
     const { r, before, after, model, envelope } = await runScenario(s);
     expect(r.status, `${r.error}: ${r.cause}`).toBe('SUCCEEDED');
     const fails = s.fails ?? [];
-    expect(
-      brokenInvariants({ before, after, policy: POLICY as never, envelope, emf: r.emf, mayFail: fails.map(([t]) => t) }),
-    ).toEqual([]);
+    expect(brokenInvariants({ before, after, policy: POLICY as never, envelope, emf: r.emf, mayFail: fails.map(([t]) => t) })).toEqual([]);
     expect(envelope.data.status).toBe(fails.length > 0 ? 'PARTIAL' : 'SUCCEEDED');
     expect(envelope.data.failures.map((f) => [f.target, f.code]).sort()).toEqual([...fails].sort());
     s.also?.({
@@ -197,8 +245,12 @@ policies:
 `);
     const { r, before, after, envelope } = await runScenario({ name: 'no key' }, noKey);
     expect(r.status).toBe('SUCCEEDED');
-    expect(envelope.data.failures).toEqual([expect.objectContaining({ target: SRC('src-b'), code: 'VALIDATION_ERROR', message: expect.stringContaining('copy.kmsKeyId') })]);
-    expect(brokenInvariants({ before, after, policy: findPolicy(noKey, 'nightly') as never, envelope, emf: r.emf, mayFail: [SRC('src-b')] })).toEqual([]);
+    expect(envelope.data.failures).toEqual([
+      expect.objectContaining({ target: SRC('src-b'), code: 'VALIDATION_ERROR', message: expect.stringContaining('copy.kmsKeyId') }),
+    ]);
+    expect(
+      brokenInvariants({ before, after, policy: findPolicy(noKey, 'nightly') as never, envelope, emf: r.emf, mayFail: [SRC('src-b')] }),
+    ).toEqual([]);
   });
 
   it('two executions of the same slot at once create no duplicates', async () => {
@@ -213,7 +265,8 @@ policies:
       ]);
       expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
       const after = standIn.model.toWorld();
-      for (const r of [a, b]) expect(brokenInvariants({ before, after, policy: POLICY as never, envelope: r.output as Envelope })).toEqual([]);
+      for (const r of [a, b])
+        expect(brokenInvariants({ before, after, policy: POLICY as never, envelope: r.output as Envelope })).toEqual([]);
       const created = (r: typeof a) => (r.output as Envelope).data.summary.created;
       expect(created(a) + created(b)).toBe(2);
       const copies = after.clusterSnapshots.filter((c) => c.tags[OWNERSHIP_KEYS.runId]?.startsWith('twin-'));
@@ -224,7 +277,12 @@ policies:
   });
 
   it('never runs more copies at once than the limit', async () => {
-    const shared = Array.from({ length: 12 }, (_, i) => ({ ownerAccount: '111122223333', id: `many-${i}`, clusterId: `c${i}`, createdAt: day(1).toISOString() }));
+    const shared = Array.from({ length: 12 }, (_, i) => ({
+      ownerAccount: '111122223333',
+      id: `many-${i}`,
+      clusterId: `c${i}`,
+      createdAt: day(1).toISOString(),
+    }));
     const w = world(baseWorld({ sharedSnapshots: shared }));
     const standIn = await startStandIn(w);
     try {
@@ -237,8 +295,15 @@ policies:
   });
 
   it('counts each failed copy once, even beyond the failures kept in the state', async () => {
-    const shared = Array.from({ length: 60 }, (_, i) => ({ ownerAccount: '111122223333', id: `denied-${i}`, clusterId: `d${i}`, createdAt: day(1).toISOString() }));
-    const w = world(baseWorld({ sharedSnapshots: shared, faults: [{ operation: 'CopyDBClusterSnapshot', error: 'KMSKeyNotAccessibleFault' }] }));
+    const shared = Array.from({ length: 60 }, (_, i) => ({
+      ownerAccount: '111122223333',
+      id: `denied-${i}`,
+      clusterId: `d${i}`,
+      createdAt: day(1).toISOString(),
+    }));
+    const w = world(
+      baseWorld({ sharedSnapshots: shared, faults: [{ operation: 'CopyDBClusterSnapshot', error: 'KMSKeyNotAccessibleFault' }] }),
+    );
     const standIn = await startStandIn(w);
     try {
       const r = await runWorkflow({ world: w, policyFile: POLICY_FILE, input: { policy: 'nightly' }, standIn });
@@ -252,10 +317,20 @@ policies:
   });
 
   it('never deletes a look-alike of its own names that lacks the ownership tags', async () => {
-    const lookalikes = [6, 7, 8, 9].map((n) => ({ name: elasticSnapshotName('nightly', C1, 'alpha', day(n)), createdAt: day(n).toISOString(), tags: { owner: 'someone' } }));
+    const lookalikes = [6, 7, 8, 9].map((n) => ({
+      name: elasticSnapshotName('nightly', C1, 'alpha', day(n)),
+      createdAt: day(n).toISOString(),
+      tags: { owner: 'someone' },
+    }));
     const base = baseWorld();
     const alpha = base.elasticClusters?.[0];
-    const w = world({ ...base, elasticClusters: [{ ...alpha, name: 'alpha', snapshots: [...(alpha?.snapshots ?? []), ...lookalikes] }, ...(base.elasticClusters?.slice(1) ?? [])] });
+    const w = world({
+      ...base,
+      elasticClusters: [
+        { ...alpha, name: 'alpha', snapshots: [...(alpha?.snapshots ?? []), ...lookalikes] },
+        ...(base.elasticClusters?.slice(1) ?? []),
+      ],
+    });
     const standIn = await startStandIn(w);
     const before = standIn.model.toWorld();
     try {

@@ -44,9 +44,16 @@ interface Point {
 /** What CloudWatch extracts from EMF documents. */
 function points(lines: string[]): Point[] {
   return lines.flatMap((line) => {
-    const doc = JSON.parse(line) as Record<string, unknown> & { _aws: { Timestamp: number; CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] } };
+    const doc = JSON.parse(line) as Record<string, unknown> & {
+      _aws: { Timestamp: number; CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    };
     return doc._aws.CloudWatchMetrics.flatMap((d) =>
-      d.Metrics.map((m) => ({ name: m.Name, dims: Object.fromEntries((d.Dimensions[0] ?? []).map((k) => [k, String(doc[k])])), value: doc[m.Name] as number, at: doc._aws.Timestamp })),
+      d.Metrics.map((m) => ({
+        name: m.Name,
+        dims: Object.fromEntries((d.Dimensions[0] ?? []).map((k) => [k, String(doc[k])])),
+        value: doc[m.Name] as number,
+        at: doc._aws.Timestamp,
+      })),
     );
   });
 }
@@ -80,7 +87,15 @@ describe('freshness', () => {
       }),
     }));
     const deps = (now: Date): Deps => ({
-      config: { region: 'us-east-1', logLevel: 'SILENT', metricsNamespace: 'BackupOrchestrator', tracing: false, policyFile, policyPath: 'test', deployedAt: DEPLOYED },
+      config: {
+        region: 'us-east-1',
+        logLevel: 'SILENT',
+        metricsNamespace: 'BackupOrchestrator',
+        tracing: false,
+        policyFile,
+        policyPath: 'test',
+        deployedAt: DEPLOYED,
+      },
       clients: { ...createClients('us-east-1'), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }) },
       now: () => now,
       logger: createLogger('SILENT'),
@@ -92,7 +107,12 @@ describe('freshness', () => {
     const check = async (t: number) => {
       const before = store.length;
       await checkFreshness(deps(new Date(t)), DEPLOYED);
-      const age = Math.max(...store.slice(before).filter((p) => p.name === METRICS.age).map((p) => p.value));
+      const age = Math.max(
+        ...store
+          .slice(before)
+          .filter((p) => p.name === METRICS.age)
+          .map((p) => p.value),
+      );
       if (age > RPO) alarmPeriods.push(t);
       return age;
     };
@@ -106,11 +126,20 @@ describe('freshness', () => {
         const slot = FIRST_SLOT.getTime() + day * 86_400_000;
         // the checks run every 15 minutes until the slot, then the run
         for (let t = Math.max(m.nowMs, slot - 86_400_000 + 900_000); t < slot; t += 900_000) await check(t);
-        if (day === 3) m.faults.push({ operation: 'CreateClusterSnapshot', target: '0000000000f2', error: 'ServiceQuotaExceededException', left: Number.POSITIVE_INFINITY });
+        if (day === 3)
+          m.faults.push({
+            operation: 'CreateClusterSnapshot',
+            target: '0000000000f2',
+            error: 'ServiceQuotaExceededException',
+            left: Number.POSITIVE_INFINITY,
+          });
         m.nowMs = Math.max(m.nowMs, slot);
         const r = await runWorkflow({ standIn, policyFile, input: { policy: 'daily', scheduledTime: new Date(slot).toISOString() } });
         store.push(...points(r.emf));
-        if (day < 3) lastGoodBilling = [...m.elasticSnapshots.values()].filter((s) => s.clusterArn === C2).reduce((n, s) => Math.max(n, Date.parse(s.createdAt)), 0);
+        if (day < 3)
+          lastGoodBilling = [...m.elasticSnapshots.values()]
+            .filter((s) => s.clusterArn === C2)
+            .reduce((n, s) => Math.max(n, Date.parse(s.createdAt)), 0);
       }
       // Good days: the age saw-tooths below the RPO; no alarm before billing's last snapshot is an RPO old.
       const due = lastGoodBilling + RPO * 3_600_000;
@@ -134,7 +163,18 @@ describe('freshness', () => {
       elasticClusters: [
         { name: 'orders', arn: C1, tags: { backup: 'daily' } },
         // billing has an old snapshot of this policy, and is no longer selected
-        { name: 'billing', arn: C2, tags: { backup: 'never' }, snapshots: [{ name: elasticSnapshotName('daily', C2, 'billing', new Date('2026-01-01T03:00:00Z')), createdAt: '2026-01-01T03:00:00Z', tags: ownershipTags({ policy: 'daily', target: C2, runId: 'old', createdAt: new Date('2026-01-01T03:00:00Z') }) }] },
+        {
+          name: 'billing',
+          arn: C2,
+          tags: { backup: 'never' },
+          snapshots: [
+            {
+              name: elasticSnapshotName('daily', C2, 'billing', new Date('2026-01-01T03:00:00Z')),
+              createdAt: '2026-01-01T03:00:00Z',
+              tags: ownershipTags({ policy: 'daily', target: C2, runId: 'old', createdAt: new Date('2026-01-01T03:00:00Z') }),
+            },
+          ],
+        },
       ],
     });
     const standIn = await startStandIn(w);

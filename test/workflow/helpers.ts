@@ -6,8 +6,7 @@ import { type RunResult, runWorkflow } from '../../local/runner.js';
 import type { StandIn } from '../../local/standin/server.js';
 import { parseWorld, type World, type WorldInput } from '../../local/standin/world.js';
 
-export const examplePolicies = (): PolicyFile =>
-  loadPolicyFile(new URL('../../policies.yml', import.meta.url).pathname);
+export const examplePolicies = (): PolicyFile => loadPolicyFile(new URL('../../policies.yml', import.meta.url).pathname);
 export const exampleWorld = (): World =>
   parseWorld(JSON.parse(readFileSync(new URL('../../local/worlds/example.json', import.meta.url), 'utf8')));
 export const world = (w: WorldInput): World => parseWorld(w);

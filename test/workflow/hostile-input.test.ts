@@ -24,10 +24,26 @@ const CASES: [string, unknown, RegExp][] = [
   ['1 MB policy name', { policy: MB }, /^input: \d+ bytes, over the 262144-byte limit/],
   ['1 MB target', { policy: 'daily', targets: [MB] }, /^input: \d+ bytes/],
   ['name over 63 characters', { policy: 'd'.repeat(64) }, /^input\.policy: must be at most 40 characters/],
-  ['ARN of another account', { policy: 'daily', targets: ['arn:aws:docdb-elastic:us-east-1:999999999999:cluster/a'] }, /^input\.targets\.0: cluster belongs to account 999999999999/],
-  ['ARN of another region', { policy: 'daily', targets: ['arn:aws:docdb-elastic:eu-west-1:123456789012:cluster/a'] }, /^input\.targets\.0: cluster is in eu-west-1/],
-  ['ARN of another service', { policy: 'daily', targets: ['arn:aws:rds:us-east-1:123456789012:cluster:a'] }, /^input\.targets\.0: must be an elastic cluster ARN or a shared cluster snapshot ARN/],
-  ['shared snapshot of an account not allowed', { policy: 'daily', targets: ['arn:aws:rds:us-east-1:999988887777:cluster-snapshot:s'] }, /^input\.targets\.0: account 999988887777 is not an allowed source/],
+  [
+    'ARN of another account',
+    { policy: 'daily', targets: ['arn:aws:docdb-elastic:us-east-1:999999999999:cluster/a'] },
+    /^input\.targets\.0: cluster belongs to account 999999999999/,
+  ],
+  [
+    'ARN of another region',
+    { policy: 'daily', targets: ['arn:aws:docdb-elastic:eu-west-1:123456789012:cluster/a'] },
+    /^input\.targets\.0: cluster is in eu-west-1/,
+  ],
+  [
+    'ARN of another service',
+    { policy: 'daily', targets: ['arn:aws:rds:us-east-1:123456789012:cluster:a'] },
+    /^input\.targets\.0: must be an elastic cluster ARN or a shared cluster snapshot ARN/,
+  ],
+  [
+    'shared snapshot of an account not allowed',
+    { policy: 'daily', targets: ['arn:aws:rds:us-east-1:999988887777:cluster-snapshot:s'] },
+    /^input\.targets\.0: account 999988887777 is not an allowed source/,
+  ],
   ['bad skip', { policy: 'daily', skip: ['create', 'everything'] }, /^input\.skip\.1: /],
   ['bad scheduled time', { policy: 'daily', scheduledTime: 'tomorrow' }, /^input\.scheduledTime: /],
 ];
@@ -49,7 +65,11 @@ describe('hostile input to a console start', () => {
     expect(cause.error.message).toMatch(message);
     expect(cause.error.message.length).toBeLessThan(2_000);
     // failed at the first state, before any AWS call
-    expect(r.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Validate Input', 'Describe Failure', 'Run Failed']);
+    expect(r.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual([
+      'Validate Input',
+      'Describe Failure',
+      'Run Failed',
+    ]);
     expect(standIn.model.calls).toEqual({});
   });
 });

@@ -40,7 +40,11 @@ describe('hung calls', () => {
     delete world.$schema;
     writeFileSync(join(dir, 'world.json'), JSON.stringify(world));
     // the spawn gives up after 45 s: a process kept alive by the held answer would not end before 60 s
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'local/cli.ts', '--world', join(dir, 'world.json'), '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 45_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'local/cli.ts', '--world', join(dir, 'world.json'), '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 45_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).result.data.status).toBe('SUCCEEDED');
   }, 60_000);

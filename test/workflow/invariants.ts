@@ -49,12 +49,14 @@ export function snapshotsOf(w: World): Snap[] {
   return [...elastic, ...copies];
 }
 
-const owned = (s: Snap, policy: Policy) => isOwnedBy(s.tags, policy.name) && (s.kind === 'copy' || isElasticSnapshotNameOf(s.name, policy.name, s.target));
+const owned = (s: Snap, policy: Policy) =>
+  isOwnedBy(s.tags, policy.name) && (s.kind === 'copy' || isElasticSnapshotNameOf(s.name, policy.name, s.target));
 /**
  * What retention decides over: copies by their tags; elastic snapshots by their policy-and-cluster bound
  * name (the listing carries no tags; tags are read, and must prove ownership, before any deletion).
  */
-const candidate = (s: Snap, policy: Policy) => (s.kind === 'copy' ? isOwnedBy(s.tags, policy.name) : isElasticSnapshotNameOf(s.name, policy.name, s.target));
+const candidate = (s: Snap, policy: Policy) =>
+  s.kind === 'copy' ? isOwnedBy(s.tags, policy.name) : isElasticSnapshotNameOf(s.name, policy.name, s.target);
 
 export interface InvariantInput {
   before: World;
@@ -87,17 +89,25 @@ export function brokenInvariants(x: InvariantInput): string[] {
     if (x.policy.retention) {
       const asRetention = (s: Snap) => ({ id: s.id, time: s.time, tags: Object.entries(s.tags).flatMap(([k, v]) => [k, `${k}=${v}`]) });
       const goneIds = new Set(gone.map((g) => g.id));
-      const decisions = decideAll([...remaining, ...gone].map(asRetention), retentionRules(x.policy.retention), new Date(x.after.now), minKeep);
+      const decisions = decideAll(
+        [...remaining, ...gone].map(asRetention),
+        retentionRules(x.policy.retention),
+        new Date(x.after.now),
+        minKeep,
+      );
       for (const d of decisions) {
-        if (d.keep && goneIds.has(d.snapshot.id)) problems.push(`deleted ${d.snapshot.id}, which the policy keeps (${d.reasons.join('; ')})`);
+        if (d.keep && goneIds.has(d.snapshot.id))
+          problems.push(`deleted ${d.snapshot.id}, which the policy keeps (${d.reasons.join('; ')})`);
       }
     } else if (gone.length > 0) {
       problems.push(`deleted ${gone.length} snapshots of ${key} without a retention policy`);
     }
     const had = before.filter(inTarget).length;
-    if (remaining.length < Math.min(minKeep, had)) problems.push(`${key}: ${remaining.length} available snapshots left, floor ${Math.min(minKeep, had)}`);
+    if (remaining.length < Math.min(minKeep, had))
+      problems.push(`${key}: ${remaining.length} available snapshots left, floor ${Math.min(minKeep, had)}`);
     const newestBefore = before.filter(inTarget).sort((a, b) => b.time.getTime() - a.time.getTime())[0];
-    if (newestBefore && !remaining.some((s) => s.time >= newestBefore.time)) problems.push(`${key}: the newest available snapshot was deleted`);
+    if (newestBefore && !remaining.some((s) => s.time >= newestBefore.time))
+      problems.push(`${key}: the newest available snapshot was deleted`);
   }
 
   // 4. no duplicates for one slot (elastic) or one source (copies)
@@ -117,13 +127,15 @@ export function brokenInvariants(x: InvariantInput): string[] {
     for (const f of d.failures) {
       if (!(ERROR_CODES as readonly string[]).includes(f.code)) problems.push(`unstable code ${f.code}`);
       if (!f.message.includes(f.target)) problems.push(`failure message does not name its target ${f.target}: ${f.message}`);
-      if (x.mayFail && !x.mayFail.some((t) => f.target.includes(t))) problems.push(`unexpected failure of ${f.target}: ${f.code} ${f.message}`);
+      if (x.mayFail && !x.mayFail.some((t) => f.target.includes(t)))
+        problems.push(`unexpected failure of ${f.target}: ${f.code} ${f.message}`);
     }
     if (x.emf) {
       const total = x.emf
         .map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } })
         .find((doc) => doc._aws.CloudWatchMetrics[0]?.Dimensions[0]?.length === 1 && METRICS.failed in doc);
-      if (total?.[METRICS.failed] !== failed) problems.push(`TargetsFailed metric ${String(total?.[METRICS.failed])} != ${failed} failures`);
+      if (total?.[METRICS.failed] !== failed)
+        problems.push(`TargetsFailed metric ${String(total?.[METRICS.failed])} != ${failed} failures`);
     }
   }
   return problems;

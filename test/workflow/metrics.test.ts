@@ -39,7 +39,9 @@ describe('metrics of a run', () => {
       expect(r.envelope.data.status).toBe('PARTIAL');
       const points = extract(r.emf);
       const perPolicy = (name: string) =>
-        points.find((p) => p.name === name && JSON.stringify(p.dims) === JSON.stringify({ service: 'backup-orchestrator', Policy: 'daily' }));
+        points.find(
+          (p) => p.name === name && JSON.stringify(p.dims) === JSON.stringify({ service: 'backup-orchestrator', Policy: 'daily' }),
+        );
       expect(points.every((p) => p.namespace === 'BackupOrchestrator')).toBe(true);
       expect(perPolicy(METRICS.created)?.value).toBe(s.created);
       expect(perPolicy(METRICS.copied)?.value).toBe(s.copied);
@@ -57,7 +59,10 @@ describe('metrics of a run', () => {
       expect(Math.min(...ages)).toBeLessThan(r.virtualSeconds / 3600 + 0.01);
       expect(Math.max(...ages)).toBeGreaterThan(24);
       // account-wide total for the alarm, and per code for the dashboard
-      expect(points.find((p) => p.name === METRICS.failed && JSON.stringify(p.dims) === JSON.stringify({ service: 'backup-orchestrator' }))?.value).toBe(1);
+      expect(
+        points.find((p) => p.name === METRICS.failed && JSON.stringify(p.dims) === JSON.stringify({ service: 'backup-orchestrator' }))
+          ?.value,
+      ).toBe(1);
       expect(points.find((p) => p.dims[DIMENSIONS.code] === 'KMS_KEY_NOT_ACCESSIBLE')).toMatchObject({ name: METRICS.failed, value: 1 });
       // a run emits the declared metric names (all but the freshness check's heartbeat)
       expect(new Set(points.map((p) => p.name))).toEqual(new Set(Object.values(METRICS).filter((n) => n !== METRICS.checked)));
@@ -75,7 +80,11 @@ describe('metrics of a run', () => {
       // payments-prod's newest snapshot is yesterday's (02:01): the elastic part is that old
       const stalest = extract(r.emf).find((p) => p.name === METRICS.stalest && p.dims.Part === 'elastic')?.value ?? 0;
       expect(new Date(stalest * 1000).toISOString()).toBe('2026-11-21T02:01:00.000Z');
-      expect(r.envelope.data.parts.elastic.freshness).toMatchObject({ targets: 2, withoutRecoveryPoint: 0, stalestTarget: expect.stringContaining('1a2b3c4d-0002') });
+      expect(r.envelope.data.parts.elastic.freshness).toMatchObject({
+        targets: 2,
+        withoutRecoveryPoint: 0,
+        stalestTarget: expect.stringContaining('1a2b3c4d-0002'),
+      });
     } finally {
       await standIn.close();
     }

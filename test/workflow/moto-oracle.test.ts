@@ -59,11 +59,12 @@ const KNOWN_DIFFERENCES = [
   {
     id: 'shared-type',
     what: 'SnapshotType of a snapshot another account shares',
-    moto: 'manual (the owner\'s type)',
+    moto: "manual (the owner's type)",
     standIn: 'shared',
     right: 'stand-in (assumed: not spelled out in the model)',
     why: 'SnapshotType=shared "returns all manual DB cluster snapshots that have been shared to my account"; AWS\'s own Ops Automator solution tells shared from owned snapshots by SnapshotType "shared"; the product only copies SnapshotType "shared"',
-    source: 'rds-2014-10-31 DescribeDBClusterSnapshotsMessage.SnapshotType; aws-solutions-library-samples/aws-ops-automator (RdsCopyInstanceSnapshotAction); functions/shared/copies.ts eligibleSources',
+    source:
+      'rds-2014-10-31 DescribeDBClusterSnapshotsMessage.SnapshotType; aws-solutions-library-samples/aws-ops-automator (RdsCopyInstanceSnapshotAction); functions/shared/copies.ts eligibleSources',
   },
   {
     id: 'shared-id',
@@ -79,8 +80,8 @@ const KNOWN_DIFFERENCES = [
     what: 'TagList of a snapshot another account shares',
     moto: "the owner's tags",
     standIn: 'none',
-    right: 'undetermined (AWS documents neither); the stand-in keeps the project\'s assumption',
-    why: 'tags belong to the owner\'s account; the product copes either way (with copySourceTags it copies what TagList shows, and reports a required key only the sharer has)',
+    right: "undetermined (AWS documents neither); the stand-in keeps the project's assumption",
+    why: "tags belong to the owner's account; the product copes either way (with copySourceTags it copies what TagList shows, and reports a required key only the sharer has)",
     source: 'docs/aws-behaviour.md R2',
   },
   {
@@ -101,9 +102,12 @@ const differencesMet = new Set<DifferenceId>();
 const which = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' });
 const MOTO_SERVER = which.status === 0 ? which.stdout.trim() : '';
 // .ci/run sets BO_REQUIRE_SECOND_OPINIONS: there a missing moto is a failure, not a skip.
-if (!MOTO_SERVER && process.env.BO_REQUIRE_SECOND_OPINIONS) throw new Error('moto-oracle: moto_server is not on PATH, and .ci/run requires it');
+if (!MOTO_SERVER && process.env.BO_REQUIRE_SECOND_OPINIONS)
+  throw new Error('moto-oracle: moto_server is not on PATH, and .ci/run requires it');
 if (!MOTO_SERVER) {
-  console.log('moto-oracle: skipped: moto_server is not installed (pip install "moto[server]" to compare the stand-in with moto; .ci/run requires it)');
+  console.log(
+    'moto-oracle: skipped: moto_server is not installed (pip install "moto[server]" to compare the stand-in with moto; .ci/run requires it)',
+  );
 }
 
 // --- the account both oracles hold -------------------------------------------------------------
@@ -131,19 +135,35 @@ const standInWorld = () =>
       { id: SOURCE, clusterId: CLUSTER, engine: 'aurora-postgresql', createdAt: '2026-05-31T00:00:00.000Z', tags: SOURCE_TAGS },
     ],
     sharedSnapshots: [
-      { ownerAccount: SHARER, id: SHARED, clusterId: SHARER_CLUSTER, engine: 'aurora-postgresql', createdAt: '2026-05-31T00:00:00.000Z', tags: SHARED_TAGS },
+      {
+        ownerAccount: SHARER,
+        id: SHARED,
+        clusterId: SHARER_CLUSTER,
+        engine: 'aurora-postgresql',
+        createdAt: '2026-05-31T00:00:00.000Z',
+        tags: SHARED_TAGS,
+      },
     ],
   });
 
 /** moto's account: a cluster and its tagged snapshot; another account's snapshot shared with this one. */
 async function prepareMoto(endpoint: string, rds: RDSClient): Promise<void> {
   const cluster = (id: string) =>
-    new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-postgresql', MasterUsername: 'admin', MasterUserPassword: 'oracle-password-1' });
+    new CreateDBClusterCommand({
+      DBClusterIdentifier: id,
+      Engine: 'aurora-postgresql',
+      MasterUsername: 'admin',
+      MasterUserPassword: 'oracle-password-1',
+    });
   await rds.send(cluster(CLUSTER));
-  await rds.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: CLUSTER, DBClusterSnapshotIdentifier: SOURCE, Tags: toTags(SOURCE_TAGS) }));
+  await rds.send(
+    new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: CLUSTER, DBClusterSnapshotIdentifier: SOURCE, Tags: toTags(SOURCE_TAGS) }),
+  );
   // moto keeps one backend per account; credentials from AssumeRole into an account act in that account.
   const sts = new STSClient({ region: REGION, endpoint, credentials: DUMMY });
-  const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${SHARER}:role/sharer`, RoleSessionName: 'moto-oracle' }));
+  const { Credentials: c } = await sts.send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${SHARER}:role/sharer`, RoleSessionName: 'moto-oracle' }),
+  );
   sts.destroy();
   if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('moto: AssumeRole returned no credentials');
   const sharer = new RDSClient({
@@ -153,8 +173,16 @@ async function prepareMoto(endpoint: string, rds: RDSClient): Promise<void> {
     credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
   });
   await sharer.send(cluster(SHARER_CLUSTER));
-  await sharer.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: SHARER_CLUSTER, DBClusterSnapshotIdentifier: SHARED, Tags: toTags(SHARED_TAGS) }));
-  await sharer.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: SHARED, AttributeName: 'restore', ValuesToAdd: [ACCOUNT] }));
+  await sharer.send(
+    new CreateDBClusterSnapshotCommand({
+      DBClusterIdentifier: SHARER_CLUSTER,
+      DBClusterSnapshotIdentifier: SHARED,
+      Tags: toTags(SHARED_TAGS),
+    }),
+  );
+  await sharer.send(
+    new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: SHARED, AttributeName: 'restore', ValuesToAdd: [ACCOUNT] }),
+  );
   sharer.destroy();
 }
 
@@ -367,7 +395,9 @@ describe.skipIf(!MOTO_SERVER)('moto as a second oracle for the stand-in (RDS)', 
     TagList: tagPairs(toTags(tags)),
   });
   /** moto leaves SourceDBClusterSnapshotArn empty; the RDS model documents it for copies; the stand-in follows the model. */
-  const sourceArnDiffers = { SourceDBClusterSnapshotArn: { id: 'copy-source-arn', moto: undefined, standIn: SOURCE_ARN } } satisfies KnownFields;
+  const sourceArnDiffers = {
+    SourceDBClusterSnapshotArn: { id: 'copy-source-arn', moto: undefined, standIn: SOURCE_ARN },
+  } satisfies KnownFields;
 
   // The copies made below, with the tags each must end up with.
   const COPIES = {
@@ -431,12 +461,15 @@ describe.skipIf(!MOTO_SERVER)('moto as a second oracle for the stand-in (RDS)', 
     expectSameError(await describeById('no-such-snapshot'), 'DBClusterSnapshotNotFoundFault', 404);
   });
 
-  it('copies an own snapshot with the tags AWS gives it: Tags win over CopyTags; CopyTags alone copies the source\'s (R1)', async () => {
+  it("copies an own snapshot with the tags AWS gives it: Tags win over CopyTags; CopyTags alone copies the source's (R1)", async () => {
     for (const [target, c] of Object.entries(COPIES)) {
       // Act
       const a = await copy({ target, CopyTags: c.CopyTags, Tags: c.given });
       // Assess: the answer describes the new copy.
-      const [m, s] = [seen(value(a.moto, `moto ${target}`).DBClusterSnapshot), seen(value(a.standIn, `stand-in ${target}`).DBClusterSnapshot)];
+      const [m, s] = [
+        seen(value(a.moto, `moto ${target}`).DBClusterSnapshot),
+        seen(value(a.standIn, `stand-in ${target}`).DBClusterSnapshot),
+      ];
       expectSame(m, s, {
         ...sourceArnDiffers,
         // moto's copy is available at once; the model has copies go through "copying"; the stand-in copies in
@@ -449,7 +482,9 @@ describe.skipIf(!MOTO_SERVER)('moto as a second oracle for the stand-in (RDS)', 
 
   it("dates a copy when it is made, after its source's SnapshotCreateTime (R3)", async () => {
     for (const rds of [motoRds, standInRds]) {
-      const get = async (id: string) => (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots?.[0]?.SnapshotCreateTime;
+      const get = async (id: string) =>
+        (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots?.[0]
+          ?.SnapshotCreateTime;
       const [source, copyTime] = [await get(SOURCE), await get('copy-both')];
       expect(source).toBeInstanceOf(Date);
       expect(copyTime).toBeInstanceOf(Date);
@@ -470,7 +505,11 @@ describe.skipIf(!MOTO_SERVER)('moto as a second oracle for the stand-in (RDS)', 
     expectSameError(await copy({ target: 'COPY-BOTH' }), 'DBClusterSnapshotAlreadyExistsFault', 400);
     expectSameError(await copy({ target: SOURCE }), 'DBClusterSnapshotAlreadyExistsFault', 400);
     expectSameError(await copy({ target: 'copy-of-nothing', source: 'no-such-snapshot' }), 'DBClusterSnapshotNotFoundFault', 404);
-    expectSameError(await copy({ target: 'copy-of-nothing', source: arnOf(ACCOUNT, 'no-such-snapshot') }), 'DBClusterSnapshotNotFoundFault', 404);
+    expectSameError(
+      await copy({ target: 'copy-of-nothing', source: arnOf(ACCOUNT, 'no-such-snapshot') }),
+      'DBClusterSnapshotNotFoundFault',
+      404,
+    );
     // Neither made anything of the failed copies.
     expectSameError(await describeById('copy-of-nothing'), 'DBClusterSnapshotNotFoundFault', 404);
   });
@@ -488,20 +527,28 @@ describe.skipIf(!MOTO_SERVER)('moto as a second oracle for the stand-in (RDS)', 
     expect(mixed.standIn.Status).toBe('available');
     // The whole manual listing, as the product reads it.
     const list = await both((rds) => describeClusterSnapshots(rds, 'manual'));
-    const ids = (o: Outcome<DBClusterSnapshot[]>, who: string) => value(o, who).map((x) => x.DBClusterSnapshotIdentifier).sort();
+    const ids = (o: Outcome<DBClusterSnapshot[]>, who: string) =>
+      value(o, who)
+        .map((x) => x.DBClusterSnapshotIdentifier)
+        .sort();
     expect(ids(list.standIn, 'stand-in')).toEqual(ids(list.moto, 'moto'));
     expect(ids(list.standIn, 'stand-in')).toEqual([...Object.keys(COPIES), 'copy-mixed-case', SOURCE].sort());
   });
 
   it('adds and lists tags on a snapshot ARN alike (AddTagsToResource, ListTagsForResource)', async () => {
     const arn = arnOf(ACCOUNT, 'copy-tags-only');
-    const added = await both((rds) => rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: toTags({ 'tagged-by': 'run-1', only: 'changed' }) })));
+    const added = await both((rds) =>
+      rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: toTags({ 'tagged-by': 'run-1', only: 'changed' }) })),
+    );
     value(added.moto, 'moto');
     value(added.standIn, 'stand-in');
     const listed = await both((rds) => rds.send(new ListTagsForResourceCommand({ ResourceName: arn })));
     const [m, s] = [tagPairs(value(listed.moto, 'moto').TagList), tagPairs(value(listed.standIn, 'stand-in').TagList)];
     expect(s).toEqual(m);
-    expect(s).toEqual([['only', 'changed'], ['tagged-by', 'run-1']]);
+    expect(s).toEqual([
+      ['only', 'changed'],
+      ['tagged-by', 'run-1'],
+    ]);
     // The listing shows the same tags.
     const a = await oneOf('copy-tags-only');
     expectSame(a.moto, a.standIn, sourceArnDiffers);
@@ -520,7 +567,10 @@ describe.skipIf(!MOTO_SERVER)('moto as a second oracle for the stand-in (RDS)', 
     expect(add.moto.ok, 'moto AddTagsToResource').toBe(true);
     expect(list.moto.ok && tagPairs(list.moto.value.TagList), 'moto ListTagsForResource').toEqual([]);
     for (const o of [add.standIn, list.standIn]) {
-      expect(o.ok ? { ok: true } : { name: o.name, status: o.status }, 'stand-in').toEqual({ name: 'DBSnapshotNotFoundFault', status: 404 });
+      expect(o.ok ? { ok: true } : { name: o.name, status: o.status }, 'stand-in').toEqual({
+        name: 'DBSnapshotNotFoundFault',
+        status: 404,
+      });
     }
     differencesMet.add('tags-of-missing-resource');
   });
@@ -540,7 +590,11 @@ describe.skipIf(!MOTO_SERVER)('moto as a second oracle for the stand-in (RDS)', 
     );
     // A mixed-case identifier names the same snapshot.
     const mixed = await both((rds) => rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'Copy-Mixed-Case' })));
-    expectSame(seen(value(mixed.moto, 'moto').DBClusterSnapshot), seen(value(mixed.standIn, 'stand-in').DBClusterSnapshot), sourceArnDiffers);
+    expectSame(
+      seen(value(mixed.moto, 'moto').DBClusterSnapshot),
+      seen(value(mixed.standIn, 'stand-in').DBClusterSnapshot),
+      sourceArnDiffers,
+    );
     expectSameError(await describeById('copy-mixed-case'), 'DBClusterSnapshotNotFoundFault', 404);
   });
 

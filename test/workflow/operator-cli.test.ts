@@ -41,7 +41,17 @@ function cli(...args: string[]): Promise<{ code: number | null; lines: unknown[]
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, lines: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)), err }));
+    child.on('close', (code) =>
+      resolve({
+        code,
+        lines: out
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+        err,
+      }),
+    );
   });
 }
 
@@ -49,7 +59,10 @@ describe('operator CLI', () => {
   it('start --follow prints the start envelope, shows progress and exits with the run status', async () => {
     const r = await cli('start', '--policy', 'daily', '--follow', '--interval', '0.05');
     expect(r.code).toBe(0);
-    const [started, result] = r.lines as [{ success: boolean; data: { id: string; created_at: string } }, { data: { status: string; summary: { created: number } } }];
+    const [started, result] = r.lines as [
+      { success: boolean; data: { id: string; created_at: string } },
+      { data: { status: string; summary: { created: number } } },
+    ];
     expect(started.success).toBe(true);
     expect(started.data.id).toMatch(/^arn:aws:states:us-east-1:123456789012:execution:backup-orchestrator-local:/);
     expect(Date.parse(started.data.created_at)).not.toBeNaN();
@@ -71,14 +84,27 @@ describe('operator CLI', () => {
     expect(partial.lines[1]).toMatchObject({ data: { status: 'PARTIAL', summary: { failed: 1 } } });
     const failed = await cli('start', '--policy', 'nope', '--follow', '--interval', '0.05');
     expect(failed.code).toBe(1);
-    expect(failed.lines[1]).toEqual({ success: false, error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('unknown policy "nope"') } });
+    expect(failed.lines[1]).toEqual({
+      success: false,
+      error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('unknown policy "nope"') },
+    });
   });
 
   it('plan shows what would be created, copied and deleted, and why, changing nothing', async () => {
     const before = standIn.model.toWorld();
     const r = await cli('plan', '--policy', 'daily');
     expect(r.code).toBe(0);
-    const data = (r.lines[0] as { data: { account: string; plan: { create: number; copy: number; delete: number }; created: unknown[]; copied: { reasons: string[] }[]; deleted: { reasons: string[] }[] } }).data;
+    const data = (
+      r.lines[0] as {
+        data: {
+          account: string;
+          plan: { create: number; copy: number; delete: number };
+          created: unknown[];
+          copied: { reasons: string[] }[];
+          deleted: { reasons: string[] }[];
+        };
+      }
+    ).data;
     expect(data.account).toBe('123456789012');
     expect(data.plan).toMatchObject({ create: 2, copy: 2 });
     expect(data.created).toHaveLength(2);
@@ -103,7 +129,10 @@ describe('operator CLI', () => {
     ]) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.lines[0], args.join(' ')).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', message: expect.any(String) } });
+      expect(r.lines[0], args.join(' ')).toMatchObject({
+        success: false,
+        error: { code: 'VALIDATION_ERROR', message: expect.any(String) },
+      });
     }
     expect(standIn.model.calls).toEqual({});
   });
@@ -113,6 +142,9 @@ describe('operator CLI', () => {
     expect(r.code).toBe(1);
     expect(r.lines[0]).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
     const stack = await cli('--stack', 'other-stack', 'status');
-    expect(stack.lines[0]).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('does not exist') } });
+    expect(stack.lines[0]).toMatchObject({
+      success: false,
+      error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('does not exist') },
+    });
   });
 });

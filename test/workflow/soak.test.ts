@@ -8,6 +8,11 @@ import { soak } from '../soak/soak.js';
 describe('soak', () => {
   it('reports exactly what the stand-in saw, day after day, under random faults (seed 7, 40 days)', async () => {
     const bad = await soak(7, 40);
-    expect(bad.map((d) => `seed 7 day ${d.day} (faults ${JSON.stringify(d.faults)}, crashes ${JSON.stringify(d.crashes)}): ${d.discrepancies.join('; ')}`)).toEqual([]);
+    expect(
+      bad.map(
+        (d) =>
+          `seed 7 day ${d.day} (faults ${JSON.stringify(d.faults)}, crashes ${JSON.stringify(d.crashes)}): ${d.discrepancies.join('; ')}`,
+      ),
+    ).toEqual([]);
   }, 120_000);
 });

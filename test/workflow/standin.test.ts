@@ -3,11 +3,7 @@
  * behaviour with its source): tags on copies, deletes that linger, the statuses of the models, and worlds
  * saved with work in flight. Through the real SDK clients.
  */
-import {
-  DeleteClusterSnapshotCommand,
-  GetClusterSnapshotCommand,
-  ListClusterSnapshotsCommand,
-} from '@aws-sdk/client-docdb-elastic';
+import { DeleteClusterSnapshotCommand, GetClusterSnapshotCommand, ListClusterSnapshotsCommand } from '@aws-sdk/client-docdb-elastic';
 import { CopyDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.js';
@@ -25,7 +21,16 @@ const base = (extra: Partial<WorldInput> = {}): WorldInput => ({
   accountId: '123456789012',
   region: 'us-east-1',
   now: NOW,
-  elasticClusters: [{ name: 'alpha', arn: C1, snapshots: [{ name: 'snap-a', createdAt: NOW }, { name: 'snap-b', createdAt: NOW }] }],
+  elasticClusters: [
+    {
+      name: 'alpha',
+      arn: C1,
+      snapshots: [
+        { name: 'snap-a', createdAt: NOW },
+        { name: 'snap-b', createdAt: NOW },
+      ],
+    },
+  ],
   clusterSnapshots: [{ id: 'own-source', clusterId: 'c', createdAt: NOW, tags: { from: 'source' } }],
   sharedSnapshots: [{ ownerAccount: '111122223333', id: 'partner-1', clusterId: 'p', createdAt: NOW, tags: { owner: 'partner' } }],
   ...extra,
@@ -43,26 +48,49 @@ async function open(w: WorldInput) {
 }
 
 describe('CopyDBClusterSnapshot tags', () => {
-  it('with CopyTags and Tags applies only the given Tags; CopyTags alone copies an own source\'s tags and nothing of a sharer\'s', async () => {
+  it("with CopyTags and Tags applies only the given Tags; CopyTags alone copies an own source's tags and nothing of a sharer's", async () => {
     const { rds } = await open(base());
-    const tagsOf = async (id: string) => fromTagList((await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots?.[0]?.TagList);
-    await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: 'own-source', TargetDBClusterSnapshotIdentifier: 'both', CopyTags: true, Tags: [{ Key: 'mine', Value: 'x' }] }));
+    const tagsOf = async (id: string) =>
+      fromTagList(
+        (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots?.[0]?.TagList,
+      );
+    await rds.send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: 'own-source',
+        TargetDBClusterSnapshotIdentifier: 'both',
+        CopyTags: true,
+        Tags: [{ Key: 'mine', Value: 'x' }],
+      }),
+    );
     expect(await tagsOf('both')).toEqual({ mine: 'x' });
-    await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: 'own-source', TargetDBClusterSnapshotIdentifier: 'copytags-only', CopyTags: true }));
+    await rds.send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: 'own-source',
+        TargetDBClusterSnapshotIdentifier: 'copytags-only',
+        CopyTags: true,
+      }),
+    );
     expect(await tagsOf('copytags-only')).toEqual({ from: 'source' });
-    await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: PARTNER_SNAP, TargetDBClusterSnapshotIdentifier: 'shared-copytags', CopyTags: true }));
+    await rds.send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: PARTNER_SNAP,
+        TargetDBClusterSnapshotIdentifier: 'shared-copytags',
+        CopyTags: true,
+      }),
+    );
     expect(await tagsOf('shared-copytags')).toEqual({});
     // a sharer's tags are not shown to this account either
     const shared = await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'shared', IncludeShared: true }));
     expect(shared.DBClusterSnapshots?.[0]?.TagList ?? []).toEqual([]);
     // the copy names its source
-    const copy = (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'shared-copytags' }))).DBClusterSnapshots?.[0];
+    const copy = (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'shared-copytags' })))
+      .DBClusterSnapshots?.[0];
     expect(copy?.SourceDBClusterSnapshotArn).toBe(PARTNER_SNAP);
   });
 });
 
 describe('elastic deletes', () => {
-  it('leave the snapshot DELETING for the world\'s time; a second delete meanwhile answers as the first (the operation is idempotent); then it is gone', async () => {
+  it("leave the snapshot DELETING for the world's time; a second delete meanwhile answers as the first (the operation is idempotent); then it is gone", async () => {
     const { elastic, model } = await open(base({ durations: { createMinutes: 20, copyMinutes: 30, elasticDeleteMinutes: 15 } }));
     const arn = [...model.elasticSnapshots.values()].find((s) => s.name === 'snap-a')?.arn ?? '';
     const first = await elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: arn }));
@@ -73,14 +101,18 @@ describe('elastic deletes', () => {
     expect(second.snapshot?.status).toBe('DELETING');
     expect(model.audit.filter((e) => e.op === 'delete')).toHaveLength(1);
     model.advance(15 * 60);
-    await expect(elastic.send(new GetClusterSnapshotCommand({ snapshotArn: arn }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(elastic.send(new GetClusterSnapshotCommand({ snapshotArn: arn }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 
   it('with the default of 0 minutes are gone at once', async () => {
     const { elastic, model } = await open(base());
     const arn = [...model.elasticSnapshots.values()].find((s) => s.name === 'snap-a')?.arn ?? '';
     await elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: arn }));
-    await expect(elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: arn }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: arn }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });
 
@@ -89,12 +121,19 @@ describe('statuses', () => {
     for (const status of ['ACTIVE', 'STOPPED', 'UPDATING', 'INACCESSIBLE_ENCRYPTION_CREDS', 'DELETING']) {
       expect(() => parseWorld(base({ elasticClusters: [{ name: 'x', status: status as 'ACTIVE' }] }))).not.toThrow();
     }
-    expect(() => parseWorld(base({ elasticClusters: [{ name: 'x', status: 'SLEEPING' as 'ACTIVE' }] }))).toThrow(/elasticClusters\.0\.status/);
+    expect(() => parseWorld(base({ elasticClusters: [{ name: 'x', status: 'SLEEPING' as 'ACTIVE' }] }))).toThrow(
+      /elasticClusters\.0\.status/,
+    );
   });
 
   it('copies can be deleting or failed, and a world can say so', async () => {
     const { rds } = await open(
-      base({ clusterSnapshots: [{ id: 'going', clusterId: 'c', createdAt: NOW, status: 'deleting', remainingMinutes: 5 }, { id: 'broken', clusterId: 'c', createdAt: NOW, status: 'failed' }] }),
+      base({
+        clusterSnapshots: [
+          { id: 'going', clusterId: 'c', createdAt: NOW, status: 'deleting', remainingMinutes: 5 },
+          { id: 'broken', clusterId: 'c', createdAt: NOW, status: 'failed' },
+        ],
+      }),
     );
     const list = (await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual' }))).DBClusterSnapshots ?? [];
     expect(Object.fromEntries(list.map((s) => [s.DBClusterSnapshotIdentifier, s.Status]))).toEqual({ going: 'deleting', broken: 'failed' });
@@ -102,7 +141,7 @@ describe('statuses', () => {
 });
 
 describe('saved worlds', () => {
-  it('carry work in flight on exactly: remaining time, the copy\'s source, and failures stay failed', async () => {
+  it("carry work in flight on exactly: remaining time, the copy's source, and failures stay failed", async () => {
     const { rds, model } = await open(
       base({
         sharedSnapshots: [
@@ -112,8 +151,15 @@ describe('saved worlds', () => {
         faults: [{ operation: 'CopyDBClusterSnapshot', target: 'partner-2', failMidway: true }],
       }),
     );
-    await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: PARTNER_SNAP, TargetDBClusterSnapshotIdentifier: 'in-flight' }));
-    await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: PARTNER_SNAP.replace('partner-1', 'partner-2'), TargetDBClusterSnapshotIdentifier: 'fails' }));
+    await rds.send(
+      new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: PARTNER_SNAP, TargetDBClusterSnapshotIdentifier: 'in-flight' }),
+    );
+    await rds.send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: PARTNER_SNAP.replace('partner-1', 'partner-2'),
+        TargetDBClusterSnapshotIdentifier: 'fails',
+      }),
+    );
     model.advance(25 * 60);
     const saved = model.toWorld();
     const inFlight = saved.clusterSnapshots.find((s) => s.id === 'in-flight');
@@ -133,7 +179,15 @@ describe('saved worlds', () => {
   });
 
   it('a create in flight reloads as in flight, not as stuck', () => {
-    const m = new Model(parseWorld(base({ elasticClusters: [{ name: 'alpha', arn: C1, snapshots: [{ name: 'going', createdAt: NOW, status: 'CREATING', remainingMinutes: 10 }] }] })));
+    const m = new Model(
+      parseWorld(
+        base({
+          elasticClusters: [
+            { name: 'alpha', arn: C1, snapshots: [{ name: 'going', createdAt: NOW, status: 'CREATING', remainingMinutes: 10 }] },
+          ],
+        }),
+      ),
+    );
     const s = [...m.elasticSnapshots.values()][0];
     if (!s) throw new Error('lost');
     expect(m.elasticStatus(s)).toBe('CREATING');
@@ -144,12 +198,37 @@ describe('saved worlds', () => {
   });
 
   it('reject duplicate snapshot ids, names and ARNs, naming both places', () => {
-    expect(() => parseWorld(base({ clusterSnapshots: [{ id: 'dup', clusterId: 'c', createdAt: NOW }, { id: 'DUP', clusterId: 'c', createdAt: NOW }] }))).toThrow(
-      /clusterSnapshots\.1\.id: duplicate cluster snapshot id "DUP" \(also at clusterSnapshots\.0\.id\)/,
-    );
-    expect(() => parseWorld(base({ elasticClusters: [{ name: 'a', snapshots: [{ name: 's', createdAt: NOW }] }, { name: 'b', snapshots: [{ name: 's', createdAt: NOW }] }] }))).toThrow(
+    expect(() =>
+      parseWorld(
+        base({
+          clusterSnapshots: [
+            { id: 'dup', clusterId: 'c', createdAt: NOW },
+            { id: 'DUP', clusterId: 'c', createdAt: NOW },
+          ],
+        }),
+      ),
+    ).toThrow(/clusterSnapshots\.1\.id: duplicate cluster snapshot id "DUP" \(also at clusterSnapshots\.0\.id\)/);
+    expect(() =>
+      parseWorld(
+        base({
+          elasticClusters: [
+            { name: 'a', snapshots: [{ name: 's', createdAt: NOW }] },
+            { name: 'b', snapshots: [{ name: 's', createdAt: NOW }] },
+          ],
+        }),
+      ),
+    ).toThrow(
       /elasticClusters\.1\.snapshots\.0\.name: duplicate elastic snapshot name "s" \(also at elasticClusters\.0\.snapshots\.0\.name\)/,
     );
-    expect(() => parseWorld(base({ elasticClusters: [{ name: 'a', arn: C1 }, { name: 'b', arn: C1 }] }))).toThrow(/duplicate ARN/);
+    expect(() =>
+      parseWorld(
+        base({
+          elasticClusters: [
+            { name: 'a', arn: C1 },
+            { name: 'b', arn: C1 },
+          ],
+        }),
+      ),
+    ).toThrow(/duplicate ARN/);
   });
 });
