@@ -64,19 +64,35 @@ function tagMapProblems(tags: Record<string, string>, ctx: z.RefinementCtx, path
 }
 
 const scheduleSchema = z.strictObject({
-  expression: cronOrRate,
-  timezone: timeZone.default('UTC'),
-  enabled: z.boolean().default(true),
+  expression: cronOrRate.describe(
+    'EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year) or rate(n unit)',
+  ),
+  timezone: timeZone
+    .default('UTC')
+    .describe('IANA time zone of the cron expression, such as Europe/Berlin; Scheduler handles daylight saving'),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('Only enabled schedules are deployed (one EventBridge Scheduler schedule each); a disabled one starts no runs'),
 });
 
 const elasticSchema = z.strictObject({
-  clusterArns: z.array(z.string().regex(ELASTIC_CLUSTER_ARN_RE, 'must be an elastic cluster ARN')).default([]),
-  selector: tagMap.default({}),
-  exclude: z.array(z.string().regex(ELASTIC_CLUSTER_ARN_RE, 'must be an elastic cluster ARN')).default([]),
+  clusterArns: z
+    .array(z.string().regex(ELASTIC_CLUSTER_ARN_RE, 'must be an elastic cluster ARN'))
+    .default([])
+    .describe('Elastic cluster ARNs to snapshot (explicit targets)'),
+  selector: tagMap.default({}).describe('Snapshot every elastic cluster carrying all of these tags'),
+  exclude: z
+    .array(z.string().regex(ELASTIC_CLUSTER_ARN_RE, 'must be an elastic cluster ARN'))
+    .default([])
+    .describe('Elastic cluster ARNs never targeted, even when listed or selected'),
 });
 
 const copySchema = z.strictObject({
-  sourceAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).min(1, 'list at least one account'),
+  sourceAccounts: z
+    .array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'))
+    .min(1, 'list at least one account')
+    .describe('12-digit ids of the accounts whose shared snapshots are copied; a snapshot shared by any other account is never copied'),
   clusterPattern: z
     .string()
     .refine((s) => {
@@ -87,37 +103,68 @@ const copySchema = z.strictObject({
         return false;
       }
     }, 'must be a valid regular expression')
-    .optional(),
-  engines: z.array(z.enum(ENGINES)).min(1).default(['docdb']),
-  select: z.enum(['newest', 'all']).default('newest'),
-  kmsKeyId: z.string().regex(KMS_KEY_ARN_RE, KMS_KEY_MESSAGE).optional(),
+    .optional()
+    .describe('Regular expression on the source DBClusterIdentifier: only matching clusters are copied'),
+  engines: z.array(z.enum(ENGINES)).min(1).default(['docdb']).describe('Engines of the shared snapshots to copy'),
+  select: z
+    .enum(['newest', 'all'])
+    .default('newest')
+    .describe('newest: the newest shared snapshot per source cluster; all: every one retention would keep (docs/policies.md, Copies)'),
+  kmsKeyId: z
+    .string()
+    .regex(KMS_KEY_ARN_RE, KMS_KEY_MESSAGE)
+    .optional()
+    .describe(
+      'KMS key ARN (in the deploy region) for copies of encrypted sources; required to copy them, never passed for unencrypted ones',
+    ),
   targetPrefix: z
     .string()
     .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,15}$/, 'must start with a letter, then letters, digits, hyphens; 16 at most')
-    .optional(),
+    .optional()
+    .describe(
+      'Prefix of copy names: letter first, letters, digits, hyphens, 16 at most; default the first 11 characters of the policy name plus -copy; unique across policies',
+    ),
 });
 
 const retentionSchema = z.strictObject({
-  keepLast: count.optional(),
-  keepHourly: count.optional(),
-  keepDaily: count.optional(),
-  keepWeekly: count.optional(),
-  keepMonthly: count.optional(),
-  keepYearly: count.optional(),
-  keepWithin: duration.optional(),
-  keepWithinHourly: duration.optional(),
-  keepWithinDaily: duration.optional(),
-  keepWithinWeekly: duration.optional(),
-  keepWithinMonthly: duration.optional(),
-  keepWithinYearly: duration.optional(),
-  keepTags: z.array(z.array(z.string().regex(/^[^=]+(=.*)?$/, 'must be key or key=value')).min(1)).optional(),
-  minKeep: z.number().int().min(1, 'must be at least 1').default(1),
+  keepLast: count.optional().describe('restic: keep the n newest snapshots (-1: all)'),
+  keepHourly: count.optional().describe('restic: keep the newest snapshot of each of the last n hours that have one (-1: all)'),
+  keepDaily: count.optional().describe('restic: keep the newest snapshot of each of the last n days that have one (-1: all)'),
+  keepWeekly: count.optional().describe('restic: keep the newest snapshot of each of the last n ISO weeks that have one (-1: all)'),
+  keepMonthly: count.optional().describe('restic: keep the newest snapshot of each of the last n months that have one (-1: all)'),
+  keepYearly: count.optional().describe('restic: keep the newest snapshot of each of the last n years that have one (-1: all)'),
+  keepWithin: duration
+    .optional()
+    .describe('restic: keep every snapshot newer than the newest one minus this duration, such as 14d, 3m, 1y2m3d4h (m = months)'),
+  keepWithinHourly: duration
+    .optional()
+    .describe('restic: inside this duration (from the newest snapshot), the newest snapshot of each hour'),
+  keepWithinDaily: duration.optional().describe('restic: inside this duration, the newest snapshot of each day'),
+  keepWithinWeekly: duration.optional().describe('restic: inside this duration, the newest snapshot of each ISO week'),
+  keepWithinMonthly: duration.optional().describe('restic: inside this duration, the newest snapshot of each month'),
+  keepWithinYearly: duration.optional().describe('restic: inside this duration, the newest snapshot of each year'),
+  keepTags: z
+    .array(z.array(z.string().regex(/^[^=]+(=.*)?$/, 'must be key or key=value')).min(1))
+    .optional()
+    .describe('Keep snapshots carrying all tags (key or key=value) of any one of these lists'),
+  minKeep: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .default(1)
+    .describe('The floor: never fewer available snapshots per target than this (the newest is always kept)'),
 });
 
 const tagsSchema = z.strictObject({
-  static: tagMap.default({}),
-  copySourceTags: z.boolean().default(false),
-  required: z.array(z.string().min(1)).default([]),
+  static: tagMap.default({}).describe("Tags added to every snapshot and copy (checked against both APIs' tag rules when the file loads)"),
+  copySourceTags: z
+    .boolean()
+    .default(false)
+    .describe("Put the cluster's tags on its snapshots; for copies, the source's tags as this account sees them"),
+  required: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Tag keys every snapshot must carry (from static or the source tags); a snapshot lacking one is reported'),
 });
 
 /** A deadline in minutes: 5 minutes to a week. */
@@ -129,20 +176,37 @@ const deadline = (dflt: number) =>
     .max(7 * 24 * 60)
     .default(dflt);
 
-const deadlinesSchema = z.strictObject({ createMinutes: deadline(6 * 60), copyMinutes: deadline(12 * 60) });
+const deadlinesSchema = z.strictObject({
+  createMinutes: deadline(6 * 60).describe('Minutes a snapshot create may take; past it the create is reported DEADLINE_EXCEEDED'),
+  copyMinutes: deadline(12 * 60).describe(
+    'Minutes a copy may take; past it the copy is cancelled (its target deleted) and reported DEADLINE_EXCEEDED',
+  ),
+});
 
 const policySchema = z
   .strictObject({
-    name: z.string().regex(POLICY_NAME_RE, 'must start with a letter, then letters, digits, hyphens; 40 at most'),
-    description: z.string().max(256).optional(),
-    schedules: z.array(scheduleSchema).default([]),
-    elastic: elasticSchema.optional(),
-    copy: copySchema.optional(),
-    retention: retentionSchema.optional(),
-    tags: tagsSchema.default({ static: {}, copySourceTags: false, required: [] }),
-    deadlines: deadlinesSchema.default({ createMinutes: 360, copyMinutes: 720 }),
-    dryRun: z.boolean().default(false),
-    rpoHours: z.number().min(1, 'must be at least 1').max(168, 'must be at most 168 (CloudWatch evaluates 7 days at most)').optional(),
+    name: z
+      .string()
+      .regex(POLICY_NAME_RE, 'must start with a letter, then letters, digits, hyphens; 40 at most')
+      .describe('The policy: letter first, letters, digits, hyphens, 40 at most; part of snapshot names and the policy ownership tag'),
+    description: z.string().max(256).optional().describe('Free text'),
+    schedules: z.array(scheduleSchema).default([]).describe('When runs start'),
+    elastic: elasticSchema.optional().describe('Elastic clusters to snapshot'),
+    copy: copySchema.optional().describe('Cluster snapshots shared by other accounts to copy into this account'),
+    retention: retentionSchema
+      .optional()
+      .describe('Which snapshots the orchestrator made to keep (restic forget rules plus the floor); omit to keep all'),
+    tags: tagsSchema.default({ static: {}, copySourceTags: false, required: [] }).describe('Tags on snapshots and copies'),
+    deadlines: deadlinesSchema.default({ createMinutes: 360, copyMinutes: 720 }).describe('How long operations may take'),
+    dryRun: z.boolean().default(false).describe('Plan and report, change nothing'),
+    rpoHours: z
+      .number()
+      .min(1, 'must be at least 1')
+      .max(168, 'must be at most 168 (CloudWatch evaluates 7 days at most)')
+      .optional()
+      .describe(
+        'Freshness alarm threshold: the newest available snapshot of every target must be younger (alarms only for policies with an enabled schedule)',
+      ),
   })
   .superRefine((p, ctx) => {
     if (!p.elastic && !p.copy) {
@@ -181,10 +245,18 @@ const policySchema = z
 
 const pollSchema = z
   .strictObject({
-    initialSeconds: z.number().int().min(1).max(3600).default(600),
-    maxSeconds: z.number().int().min(1).max(3600).default(3600),
-    backoff: z.number().min(1).max(4).default(2),
-    maxIterations: z.number().int().min(1).max(1000).optional(),
+    initialSeconds: z.number().int().min(1).max(3600).default(600).describe('Seconds of the first wait after operations start'),
+    maxSeconds: z.number().int().min(1).max(3600).default(3600).describe('The longest wait between checks'),
+    backoff: z.number().min(1).max(4).default(2).describe('Each wait is this many times the last, up to maxSeconds'),
+    maxIterations: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(
+        'Bound on checks per run; default as many as fit in a run (66 h); what is still pending then is reported DEADLINE_EXCEEDED',
+      ),
   })
   // Without maxIterations, the loop may check as often as its waits fit in a run.
   .transform((p) => ({ ...p, maxIterations: p.maxIterations ?? checksThatFit(p) }));
@@ -204,15 +276,21 @@ export function checksThatFit(p: { initialSeconds: number; maxSeconds: number; b
 }
 
 const settingsSchema = z.strictObject({
-  maxCopiesInFlight: z.number().int().min(1).max(5).default(5),
-  poll: pollSchema.prefault({}),
-  concurrency: z.number().int().min(1).max(50).default(10),
+  maxCopiesInFlight: z
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(5)
+    .describe('Copies in flight in the account and region at once, counted across all runs (AWS allows 5); further copies queue'),
+  poll: pollSchema.prefault({}).describe('How the run waits between checks of its operations'),
+  concurrency: z.number().int().min(1).max(50).default(10).describe('AWS calls in flight per Lambda'),
 });
 
-const fileSchema = z
+export const fileSchema = z
   .strictObject({
-    settings: settingsSchema.prefault({}),
-    policies: z.array(policySchema).min(1, 'define at least one policy'),
+    settings: settingsSchema.prefault({}).describe('Settings for all policies'),
+    policies: z.array(policySchema).min(1, 'define at least one policy').describe('The backup policies'),
   })
   .superRefine((f, ctx) => {
     const seen = new Set<string>();
