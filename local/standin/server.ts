@@ -4,9 +4,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, ELASTIC_STATUS, handleElastic, routeElastic } from './elastic.js';
+import { ApiError } from './api-error.js';
 import { Model } from './model.js';
-import { handleRds, NS, parseQuery, RDS_ERRORS, text, toXml, xmlEscape } from './rds.js';
+import { ELASTIC_STATUS, handleElastic, routeElastic } from './services/elastic.js';
+import { handleRds, NS, RDS_ERRORS } from './services/rds.js';
+import { parseQuery, queryError, queryResponse, text } from './xml.js';
 import type { World } from './world.js';
 
 export interface StandIn {
@@ -57,7 +59,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 function sendXml(res: ServerResponse, status: number, xml: string) {
   res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': `standin-${++requestSeq}` });
-  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+  res.end(xml);
 }
 
 export type ExtraHandler = (service: string, req: IncomingMessage, body: string, res: ServerResponse) => Promise<boolean>;
@@ -83,20 +85,10 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
         if (fault?.error) throw new ApiError(fault.error, RDS_ERRORS[fault.error] ?? 400, `injected fault ${fault.error}`);
         const result = handleRds(model, action, params);
         if (fault?.dropResponse) return void req.socket.destroy();
-        const inner = Object.keys(result).length > 0 ? `<${action}Result>${toXml(result)}</${action}Result>` : '';
-        sendXml(
-          res,
-          200,
-          `<${action}Response xmlns="${NS}">${inner}<ResponseMetadata><RequestId>standin-${++requestSeq}</RequestId></ResponseMetadata></${action}Response>`,
-        );
+        sendXml(res, 200, queryResponse(action, NS, result, `standin-${++requestSeq}`));
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError('InternalFailure', 500, (err as Error).message);
-        const type = e.status >= 500 ? 'Receiver' : 'Sender';
-        sendXml(
-          res,
-          e.status,
-          `<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message></Error><RequestId>standin-${++requestSeq}</RequestId></ErrorResponse>`,
-        );
+        sendXml(res, e.status, queryError(NS, e.status, e.code, e.message, `standin-${++requestSeq}`));
       }
       return;
     }

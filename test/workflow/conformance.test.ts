@@ -10,7 +10,7 @@ import * as rdsSdk from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients, type Clients } from '../../functions/aws/clients.js';
 import { useStandInEndpoints } from '../../local/runner.js';
-import { routeElastic } from '../../local/standin/elastic.js';
+import { routeElastic } from '../../local/standin/services/elastic.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';
 import { clusterArn, world } from './helpers.js';
 

@@ -4,7 +4,7 @@
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlPlane } from '../../local/standin/sfn.js';
+import { controlPlane } from '../../local/standin/services/sfn.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';
 import { examplePolicies, exampleWorld, run } from './helpers.js';
 

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diffWorlds } from '../../local/diff.js';
-import { controlPlane } from '../../local/standin/sfn.js';
+import { controlPlane } from '../../local/standin/services/sfn.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';
 import { examplePolicies, exampleWorld } from './helpers.js';
 

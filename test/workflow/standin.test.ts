@@ -232,3 +232,17 @@ describe('saved worlds', () => {
     ).toThrow(/duplicate ARN/);
   });
 });
+
+describe('XML answers (RDS query protocol)', () => {
+  it('escapes what it puts in XML: tag values and error messages reach the SDK unchanged', async () => {
+    const awkward = `a<b>&"c"'d' ]]> é`;
+    const { rds } = await open(
+      base({ clusterSnapshots: [{ id: 'own-source', clusterId: 'c', createdAt: NOW, tags: { note: awkward, [awkward]: 'key' } }] }),
+    );
+    const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'own-source' }));
+    expect(fromTagList(out.DBClusterSnapshots?.[0]?.TagList)).toEqual({ note: awkward, [awkward]: 'key' });
+    const err = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'x<&>y' })).catch((e: Error) => e);
+    expect(err).toMatchObject({ name: 'DBClusterSnapshotNotFoundFault' });
+    expect((err as Error).message).toContain('x<&>y');
+  });
+});

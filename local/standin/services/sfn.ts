@@ -1,14 +1,16 @@
 /**
- * A minimal Step Functions endpoint for the stand-in (JSON 1.0 protocol: StartExecution,
- * DescribeExecution, GetExecutionHistory, ListExecutions), backed by the local interpreter, plus
- * STS GetCallerIdentity and CloudFormation DescribeStacks (the stack's StateMachineArn output), so the
- * CLI can be used end to end against the stand-in through the SDK's endpoint settings.
+ * The control plane the CLI talks to: a minimal Step Functions endpoint (JSON 1.0 protocol:
+ * StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions) backed by the local
+ * interpreter, and, through sts.ts and cloudformation.ts, the caller's identity and the stack's
+ * StateMachineArn output, so the CLI runs end to end against the stand-in through the SDK's endpoint settings.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PolicyFile } from '../../functions/domain/policy.js';
-import { loadDefinition, type RunResult, runWorkflow } from '../runner.js';
-import { parseQuery } from './rds.js';
-import type { ExtraHandler, StandIn } from './server.js';
+import type { PolicyFile } from '../../../functions/domain/policy.js';
+import { loadDefinition, type RunResult, runWorkflow } from '../../runner.js';
+import type { ExtraHandler, StandIn } from '../server.js';
+import { parseQuery } from '../xml.js';
+import { describeStacks } from './cloudformation.js';
+import { getCallerIdentity } from './sts.js';
 
 interface HistoryEvent {
   timestamp: number;
@@ -169,32 +171,12 @@ export function controlPlane(
       }
     }
     if (service === 'sts') {
-      const m = opts.standIn().model;
-      send(
-        res,
-        200,
-        `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${m.accountId}:user/standin</Arn><UserId>AIDASTANDIN</UserId><Account>${m.accountId}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>standin</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
-        'text/xml',
-      );
+      send(res, 200, getCallerIdentity(opts.standIn().model.accountId), 'text/xml');
       return true;
     }
     if (service === 'cloudformation') {
-      const p = parseQuery(raw);
-      if (p.StackName !== opts.stackName) {
-        send(
-          res,
-          400,
-          `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${String(p.StackName)} does not exist</Message></Error><RequestId>standin</RequestId></ErrorResponse>`,
-          'text/xml',
-        );
-        return true;
-      }
-      send(
-        res,
-        200,
-        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${opts.stackName}</StackName><StackId>arn:aws:cloudformation:${opts.standIn().model.region}:${opts.standIn().model.accountId}:stack/${opts.stackName}/standin</StackId><CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>UPDATE_COMPLETE</StackStatus><Outputs><member><OutputKey>StateMachineArn</OutputKey><OutputValue>${arnOf()}</OutputValue></member></Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>standin</RequestId></ResponseMetadata></DescribeStacksResponse>`,
-        'text/xml',
-      );
+      const answer = describeStacks(parseQuery(raw), { stackName: opts.stackName, stateMachineArn: arnOf(), model: opts.standIn().model });
+      send(res, answer.status, answer.xml, 'text/xml');
       return true;
     }
     return false;

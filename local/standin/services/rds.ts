@@ -1,8 +1,10 @@
 /**
  * RDS cluster snapshots (query protocol: form-encoded POST, XML answers) as the SDK speaks it.
  */
-import { ApiError } from './elastic.js';
-import type { ClusterSnapshot, Model, SharedSnapshot } from './model.js';
+import type { ClusterSnapshot, Model, SharedSnapshot } from '../model.js';
+import { ApiError } from '../api-error.js';
+import type { XmlNode } from '../xml.js';
+import { text } from '../xml.js';
 
 export const NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
 
@@ -24,64 +26,6 @@ export const RDS_ERRORS: Record<string, number> = {
 };
 
 const fault = (code: string, message: string) => new ApiError(code, RDS_ERRORS[code] ?? 400, message);
-
-export const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-type XmlValue = string | number | boolean | undefined | XmlNode | XmlNode[];
-interface XmlNode {
-  [tag: string]: XmlValue;
-}
-
-/** Serialises {Tag: value}; arrays become repeated children of the given member name. */
-export function toXml(node: XmlNode): string {
-  return Object.entries(node)
-    .map(([tag, v]) => {
-      if (v === undefined) return '';
-      if (Array.isArray(v)) return `<${tag}>${v.map((c) => toXml(c)).join('')}</${tag}>`;
-      if (typeof v === 'object') return `<${tag}>${toXml(v)}</${tag}>`;
-      return `<${tag}>${xmlEscape(String(v))}</${tag}>`;
-    })
-    .join('');
-}
-
-/** Parses query parameters into nested values: `Tags.Tag.1.Key` -> Tags: [{Key}], `TagKeys.member.1` -> [..]. */
-/** A query parameter as text ('' when absent or not a single value). */
-export const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-export function parseQuery(body: string): Record<string, unknown> {
-  const params = new URLSearchParams(body);
-  const root: Record<string, unknown> = {};
-  for (const [key, value] of params) {
-    const parts = key.split('.');
-    let cur: Record<string, unknown> = root;
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i] as string;
-      const last = i === parts.length - 1;
-      const next = parts[i + 1];
-      const after = parts[i + 2];
-      // list: Name.member.N or Name.<MemberName>.N
-      if (next !== undefined && after !== undefined && /^\d+$/.test(after) && !/^\d+$/.test(next)) {
-        cur[part] ??= [];
-        const list = cur[part] as unknown[];
-        const idx = Number(after) - 1;
-        if (i + 3 >= parts.length) {
-          list[idx] = value;
-          break;
-        }
-        list[idx] ??= {};
-        cur = list[idx] as Record<string, unknown>;
-        i += 2;
-        continue;
-      }
-      if (last) cur[part] = value;
-      else {
-        cur[part] ??= {};
-        cur = cur[part] as Record<string, unknown>;
-      }
-    }
-  }
-  return root;
-}
 
 interface SnapshotFields {
   id: string;

@@ -2,18 +2,8 @@
  * docdb-elastic (REST-JSON) as the SDK speaks it: paths and methods from the service model, errors
  * as `x-amzn-errortype` plus a JSON body, 429 with Retry-After.
  */
-import type { ElasticSnapshot, Model } from './model.js';
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
+import { ApiError } from '../api-error.js';
+import type { ElasticSnapshot, Model } from '../model.js';
 
 export const ELASTIC_STATUS: Record<string, number> = {
   ValidationException: 400,
