@@ -126,26 +126,22 @@ describe('start-operations handler', () => {
     elastic.on(ListTagsForResourceCommand, { resourceArn: `${C2}y` }).resolves({ tags: { backup: 'weekly' } });
     const name2 = elasticSnapshotName('daily', C2, 'two', new Date(RUN.slot));
     const name3 = elasticSnapshotName('daily', `${C2}x`, 'three', new Date(RUN.slot));
-    elastic
-      .on(ListClusterSnapshotsCommand, { clusterArn: C2 })
-      .resolves({
-        snapshots: [
-          { clusterArn: C2, snapshotArn: 'arn:snap2', snapshotName: name2, status: 'CREATING', snapshotCreationTime: NOW.toISOString() },
-        ],
-      });
-    elastic
-      .on(ListClusterSnapshotsCommand, { clusterArn: `${C2}x` })
-      .resolves({
-        snapshots: [
-          {
-            clusterArn: `${C2}x`,
-            snapshotArn: 'arn:snap3',
-            snapshotName: name3,
-            status: 'CREATING',
-            snapshotCreationTime: NOW.toISOString(),
-          },
-        ],
-      });
+    elastic.on(ListClusterSnapshotsCommand, { clusterArn: C2 }).resolves({
+      snapshots: [
+        { clusterArn: C2, snapshotArn: 'arn:snap2', snapshotName: name2, status: 'CREATING', snapshotCreationTime: NOW.toISOString() },
+      ],
+    });
+    elastic.on(ListClusterSnapshotsCommand, { clusterArn: `${C2}x` }).resolves({
+      snapshots: [
+        {
+          clusterArn: `${C2}x`,
+          snapshotArn: 'arn:snap3',
+          snapshotName: name3,
+          status: 'CREATING',
+          snapshotCreationTime: NOW.toISOString(),
+        },
+      ],
+    });
     elastic
       .on(ListTagsForResourceCommand, { resourceArn: 'arn:snap2' })
       .resolves({ tags: { ...ownershipTags({ policy: 'daily', target: C2, runId: 'earlier-execution', createdAt: NOW }) } });
@@ -225,13 +221,11 @@ describe('start-operations handler', () => {
     elastic.on(ListTagsForResourceCommand, { resourceArn: C1 }).resolves({ tags: { backup: 'daily' } });
     const name = elasticSnapshotName('daily', C1, 'one', new Date(RUN.slot));
     elastic.on(CreateClusterSnapshotCommand).rejects(conflict());
-    elastic
-      .on(ListClusterSnapshotsCommand)
-      .resolves({
-        snapshots: [
-          { clusterArn: C1, snapshotArn: 'arn:squatter', snapshotName: name, status: 'ACTIVE', snapshotCreationTime: NOW.toISOString() },
-        ],
-      });
+    elastic.on(ListClusterSnapshotsCommand).resolves({
+      snapshots: [
+        { clusterArn: C1, snapshotArn: 'arn:squatter', snapshotName: name, status: 'ACTIVE', snapshotCreationTime: NOW.toISOString() },
+      ],
+    });
     elastic.on(ListTagsForResourceCommand, { resourceArn: 'arn:squatter' }).resolves({ tags: { owner: 'alice' } });
     rds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
     const p = await makeHandler(start.core, deps())({ run: RUN, interrupted: 0 }, context);
