@@ -14,6 +14,7 @@ import * as checkOperations from '../functions/check-operations/handler.js';
 import * as describeFailure from '../functions/describe-failure/handler.js';
 import * as report from '../functions/report/handler.js';
 import { createClients } from '../functions/aws/clients.js';
+import { deepFreeze, freezeResponses } from './freeze.js';
 import { type Deps } from '../functions/runtime/deps.js';
 import { createLogger } from '../functions/runtime/telemetry.js';
 import { makeHandler } from '../functions/runtime/handler.js';
@@ -267,6 +268,16 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   useStandInEndpoints(standIn);
   const emf: string[] = [];
   const logLevel = opts.logLevel ?? 'SILENT';
+  // SDK retry backoff passes in virtual time, like the Wait states: the standard exponential delays.
+  const clients = createClients(model.region, {
+    backoffMs: (attempt) => {
+      model.advance(Math.min(20_000, 100 * 2 ** attempt) / 1000);
+      return 0;
+    },
+    requestTimeoutMs: opts.requestTimeoutMs ?? 2_000,
+  });
+  // The product must not mutate what AWS answered, nor its own input (local/freeze.ts).
+  freezeResponses(clients);
   const deps: Deps = {
     config: {
       region: model.region,
@@ -277,14 +288,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       policyPath: '(local)',
       deployedAt: new Date(0),
     },
-    // SDK retry backoff passes in virtual time, like the Wait states: the standard exponential delays.
-    clients: createClients(model.region, {
-      backoffMs: (attempt) => {
-        model.advance(Math.min(20_000, 100 * 2 ** attempt) / 1000);
-        return 0;
-      },
-      requestTimeoutMs: opts.requestTimeoutMs ?? 2_000,
-    }),
+    clients,
     now: () => model.now(),
     logger: createLogger(logLevel),
     // EMF documents carry the time CloudWatch files them under: the virtual time they were emitted.
@@ -333,7 +337,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       if (payload.execution?.startTime) payload.execution.startTime = virtualStart;
       measure(payload);
       try {
-        const out = await handler(payload, context);
+        const out = await handler(deepFreeze(payload), context);
         if ((crashes[stateName] ?? 0) > 0) {
           // The function did its work, then died before returning (out of memory, runtime crash).
           crashes[stateName] = (crashes[stateName] ?? 0) - 1;

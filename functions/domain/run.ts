@@ -109,11 +109,15 @@ export interface RetentionProgress {
   done: boolean;
   /** Rounds that met transient errors in a row (backoff, bounded). */
   retries: number;
+  /** Snapshots deleted (each counted once, whatever was retried). */
   deleted: number;
+  /** Owned, available snapshots the rules keep. */
   kept: number;
+  /** In a dry run: the snapshots retention would delete. */
   wouldDelete: number;
   /** The first deleted (or, in a dry run, to be deleted) snapshots with their reasons. */
   listed: SnapshotLine[];
+  /** How fresh the part's targets are once every target is decided. */
   freshness: Freshness;
 }
 
@@ -131,6 +135,7 @@ export const emptyRetention = (): RetentionProgress => ({
 
 export type PartStage = 'off' | 'active' | 'tags' | 'retention' | 'done';
 
+/** Where a part is: off (not in this run), active (operations), tags, retention, done. */
 export interface ElasticProgress {
   stage: PartStage;
   /** Creates: clusters (sorted by ARN) up to this one were tried; '' before the first round; absent once all were. */
@@ -139,24 +144,32 @@ export interface ElasticProgress {
   retry: [string, string][];
   /** Targets tried so far. */
   targets: number;
+  /** Snapshots this run's creates made (told apart by their run-id tag). */
   created: number;
+  /** Snapshots an earlier execution of the same slot made, found by name and taken over. */
   adopted: number;
   /** This run's snapshots still creating at the last check. */
   pending: number;
+  /** In a dry run: the creates a real run would start. */
   wouldCreate: number;
+  /** The first MAX_LISTED created snapshots, for the report. */
   listedCreated: SnapshotLine[];
   /** When the part finished creating (its freshness follows within one poll interval). */
   doneAt?: string;
+  /** When the part's freshness metrics were emitted (once per run). */
   reportedAt?: string;
 }
 
 export interface InFlightCopy {
   /** Copy identifier (lower case). */
   name: string;
+  /** The shared source snapshot's ARN. */
   source: string;
   /** `<owner account>:<source cluster>`. */
   target: string;
+  /** The source's creation time (ISO): the point in time the copy holds. */
   sourceTime: string;
+  /** When this run started the copy (ISO): its deadline counts from here. */
   startedAt: string;
   /** Started, but the answer was lost: the next listing tells whose it is. */
   unconfirmed?: boolean;
@@ -170,9 +183,13 @@ export interface CopyProgress {
   cursor?: string;
   /** This run's copies still copying (bounded by the account's copies in flight). */
   inFlight: InFlightCopy[];
+  /** Copies this run means to make: started + queued + wouldCopy. */
   planned: number;
+  /** Copies this run started. */
   started: number;
+  /** Copies this run started that reached available. */
   copied: number;
+  /** Sources waiting for a free copy slot. */
   queued: number;
   /** Sources a copy of which another run has in flight: left to it. */
   leftToOthers: number;
@@ -180,27 +197,42 @@ export interface CopyProgress {
   declined: number;
   /** Sources already held by a copy from an earlier run. */
   held: number;
+  /** In a dry run: the copies a real run would start. */
   wouldCopy: number;
+  /** The first MAX_LISTED copies made (or, in a dry run, to be made), for the report. */
   listedCopied: SnapshotLine[];
+  /** The first MAX_LISTED sources left to other runs or declined, with why. */
   listedLeft: SnapshotLine[];
+  /** When the part's copies were all done. */
   doneAt?: string;
+  /** When the part's freshness metrics were emitted (once per run). */
   reportedAt?: string;
 }
 
 export type NextStep = 'create' | 'wait' | 'tag' | 'retain' | 'retain-later' | 'report';
 
+/**
+ * A run's progress: what every step returns (a new value; no step mutates its input) and the state
+ * machine's `Next Step?` routes on. It holds counters, cursors and bounded lists, never a fleet.
+ */
 export interface Progress {
+  /** The step to run next (statemachine: the `Next Step?` choice). */
   next: NextStep;
   /** The part `tag`/`retain` works on. */
   part?: PartName;
   /** Checks so far. */
   iteration: number;
+  /** The next Wait's length: grows each check (settings.poll), never past the run deadline. */
   waitSeconds: number;
+  /** The elastic snapshots part. */
   elastic: ElasticProgress;
+  /** The copies of shared snapshots part. */
   copies: CopyProgress;
+  /** Retention of each part. */
   retention: Record<PartName, RetentionProgress>;
   /** Snapshots whose tags this run changed. */
   tagged: number;
+  /** The failures so far: exact counts, the first MAX_FAILURES_KEPT in full. */
   log: FailureLog;
 }
 

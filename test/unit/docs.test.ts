@@ -22,7 +22,7 @@ describe('README', () => {
 
   it('gives the two commands of the quick start, and they need nothing before them', () => {
     const readme = read('README.md');
-    const quick = readme.slice(readme.indexOf('## Two commands'), readme.indexOf('## Architecture'));
+    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## How it works'));
     expect(quick).toMatch(/```bash\nnpm start[^\n]*\nnpm test[^\n]*\n```/);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts.prestart).toBe('node scripts/ensure-deps.mjs');

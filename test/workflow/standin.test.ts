@@ -8,6 +8,7 @@ import { CopyDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand } from 
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.js';
 import { fromTagList } from '../../functions/domain/tags.js';
+import { freezeResponses } from '../../local/freeze.js';
 import { useStandInEndpoints } from '../../local/runner.js';
 import { Model } from '../../local/standin/model.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';
@@ -244,5 +245,21 @@ describe('XML answers (RDS query protocol)', () => {
     const err = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'x<&>y' })).catch((e: Error) => e);
     expect(err).toMatchObject({ name: 'DBClusterSnapshotNotFoundFault' });
     expect((err as Error).message).toContain('x<&>y');
+  });
+});
+
+describe('the rehearsal runs the product on frozen values (local/freeze.ts)', () => {
+  it('freezes every SDK response, so a core that mutates one throws', async () => {
+    const { rds, elastic } = await open(base());
+    freezeResponses({ rds, elastic, cloudwatch: createClients('us-east-1').cloudwatch });
+    const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual' }));
+    const first = out.DBClusterSnapshots?.[0];
+    expect(first).toBeDefined();
+    expect(() => {
+      (first as { Status?: string }).Status = 'available';
+    }).toThrow(TypeError);
+    expect(() => out.DBClusterSnapshots?.push({})).toThrow(TypeError);
+    const listed = await elastic.send(new ListClusterSnapshotsCommand({}));
+    expect(Object.isFrozen(listed.snapshots?.[0])).toBe(true);
   });
 });
