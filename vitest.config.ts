@@ -6,7 +6,7 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     // Coverage of the domain layer by the unit tests alone (npm run test:unit): the pure rules must be
     // tested directly, not only through the workflow. The thresholds sit just under what they reach now
-    // (README "Develop"); raise them with the tests, never lower them to pass.
+    // (README, Develop); raise them with the tests, never lower them to pass.
     coverage: {
       provider: 'v8',
       include: ['functions/domain/**'],

@@ -1,6 +1,6 @@
 // Reads and validates the policy file at `serverless package` time (an invalid file fails the package),
 // checks what would fail at or after deploy (deadlines and loop bounds that cannot fit in a run, ARNs of
-// another region, names past AWS's limits: functions/shared/deploy.ts), and derives from it what
+// another region, names past AWS's limits: functions/domain/deploy.ts), and derives from it what
 // serverless.yml needs: names, schedules, each function's least-privilege IAM statements, the state
 // machine's role and logging, alarms and the dashboard.
 const { readFileSync } = require('node:fs');
@@ -353,7 +353,7 @@ module.exports.monitoring = async ({ resolveVariable }) => {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: stack(metric),
-        AlarmDescription: `backup-orchestrator: ${meaning}. See README "Operating".`,
+        AlarmDescription: `backup-orchestrator: ${meaning}. See docs/operations.md, Alarms.`,
         Namespace: 'AWS/States',
         MetricName: metric,
         Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'BackupStateMachine' } }],
@@ -371,7 +371,7 @@ module.exports.monitoring = async ({ resolveVariable }) => {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
       AlarmName: stack('TargetsFailed'),
-      AlarmDescription: 'backup-orchestrator: a run completed PARTIAL: some targets failed (see the run output). See README "Operating".',
+      AlarmDescription: 'backup-orchestrator: a run completed PARTIAL: some targets failed (see the run output). See docs/operations.md, Alarms.',
       Namespace: namespace,
       MetricName: METRICS.failed,
       Dimensions: [{ Name: DIMENSIONS.service, Value: SERVICE }],
@@ -389,7 +389,7 @@ module.exports.monitoring = async ({ resolveVariable }) => {
     Properties: {
       AlarmName: stack('ScheduleDeadLetters'),
       AlarmDescription:
-        'backup-orchestrator: EventBridge Scheduler could not start a run after its retries (see the dead-letter queue). See README "Operating".',
+        'backup-orchestrator: EventBridge Scheduler could not start a run after its retries (see the dead-letter queue). See docs/operations.md, Alarms.',
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'QueueName'] } }],
@@ -407,7 +407,7 @@ module.exports.monitoring = async ({ resolveVariable }) => {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: stack(`Freshness-${policy.name}`),
-        AlarmDescription: `backup-orchestrator: policy ${policy.name} has a current target whose newest recovery point is older than ${policy.rpoHours} h (or, with none, whose first scheduled run is). See README "Operating".`,
+        AlarmDescription: `backup-orchestrator: policy ${policy.name} has a current target whose newest recovery point is older than ${policy.rpoHours} h (or, with none, whose first scheduled run is). See docs/operations.md, Alarms.`,
         Namespace: namespace,
         MetricName: METRICS.age,
         Dimensions: [
@@ -433,7 +433,7 @@ module.exports.monitoring = async ({ resolveVariable }) => {
       Properties: {
         AlarmName: stack('FreshnessCheckSilent'),
         AlarmDescription:
-          'backup-orchestrator: the freshness check has not reported for 45 minutes (its schedule, its function or its permissions are broken), so the freshness alarms see nothing new. See README "Operating".',
+          'backup-orchestrator: the freshness check has not reported for 45 minutes (its schedule, its function or its permissions are broken), so the freshness alarms see nothing new. See docs/operations.md, Alarms.',
         Namespace: namespace,
         MetricName: METRICS.checked,
         Dimensions: [{ Name: DIMENSIONS.service, Value: SERVICE }],

@@ -1,5 +1,5 @@
 /**
- * The one deletion decision (functions/shared/decide.ts): what it leaves alone, what the floor counts,
+ * The one deletion decision (functions/domain/decide.ts): what it leaves alone, what the floor counts,
  * which ownership it asks for, and the reasons users read.
  */
 import { describe, expect, it } from 'vitest';

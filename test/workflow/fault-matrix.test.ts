@@ -2,7 +2,7 @@
  * The fault matrix: one scenario world per fault, through the real workflow, handlers and SDK clients
  * against the stand-in. After every scenario the safety invariants are checked from the stand-in's
  * state before and after (invariants.ts), plus what the scenario expects of the outcome.
- * README "Failure handling" lists each fault, what the orchestrator does, and the scenario name here.
+ * docs/operations.md "Failure handling" lists each fault, what the orchestrator does, and the scenario name here.
  */
 import { describe, expect, it } from 'vitest';
 import { findPolicy } from '../../functions/domain/policy.js';

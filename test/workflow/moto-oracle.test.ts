@@ -91,7 +91,7 @@ const KNOWN_DIFFERENCES = [
     standIn: 'DBSnapshotNotFoundFault (404)',
     right: 'stand-in',
     why: 'the model declares DBSnapshotNotFoundFault for both operations; nothing documents a silent success; the product maps every *NotFound* fault to NOT_FOUND',
-    source: 'rds-2014-10-31 AddTagsToResource / ListTagsForResource errors; functions/shared/errors.ts',
+    source: 'rds-2014-10-31 AddTagsToResource / ListTagsForResource errors; functions/aws/errors.ts',
   },
 ] as const;
 type DifferenceId = (typeof KNOWN_DIFFERENCES)[number]['id'];
