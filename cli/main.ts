@@ -15,15 +15,15 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { parseRdsSnapshotArn } from '../functions/domain/arns.js';
 import { createClients } from '../functions/aws/clients.js';
-import { ELASTIC_CLUSTER_ARN_RE } from '../functions/domain/policy.js';
+import type { PolicyFile } from '../functions/domain/policy.js';
 import { loadPolicyFile } from '../functions/runtime/config.js';
 import { type ErrorCode, NotFoundError, ValidationError } from '../functions/domain/errors.js';
 import { toOrchestratorError } from '../functions/aws/errors.js';
-import { runInputSchema } from '../functions/domain/run.js';
 import { createLogger } from '../functions/runtime/telemetry.js';
+import { addRunFlags, checkRunInput, type RunFlags, runInputOf } from './options.js';
 import { plan } from './plan.js';
 import { progressLine } from './progress.js';
 import type { Progress } from '../functions/domain/run.js';
@@ -52,16 +52,41 @@ const fail = (io: Io, code: ErrorCode, message: string) => io.out(JSON.stringify
 interface Globals {
   stateMachineArn?: string;
   stack: string;
+  region?: string;
+  profile?: string;
 }
 
-async function stateMachineArn(g: Globals): Promise<string> {
+/** Where and as whom the CLI talks to AWS: --region/--profile, else the SDK's usual settings. */
+interface Aws {
+  region: string;
+  config: { region: string; profile?: string };
+}
+
+async function awsOf(g: Globals): Promise<Aws> {
+  if (g.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(g.region)) {
+    throw new ValidationError(`--region: "${g.region}" is not an AWS region such as us-east-1`);
+  }
+  const profile = g.profile ? { profile: g.profile } : {};
+  let region = g.region;
+  if (!region) {
+    try {
+      region = await new STSClient(profile).config.region();
+    } catch {
+      region = undefined;
+    }
+  }
+  if (!region) throw new ValidationError('no AWS region: set AWS_REGION, pass --region, or give the profile a region');
+  return { region, config: { region, ...profile } };
+}
+
+async function stateMachineArn(g: Globals, aws: Aws): Promise<string> {
   if (g.stateMachineArn) {
     if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/.test(g.stateMachineArn)) {
       throw new ValidationError('--state-machine-arn: must be a Step Functions state machine ARN');
     }
     return g.stateMachineArn;
   }
-  const res = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: g.stack }));
+  const res = await new CloudFormationClient(aws.config).send(new DescribeStacksCommand({ StackName: g.stack }));
   const arn = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'StateMachineArn')?.OutputValue;
   if (!arn) throw new NotFoundError(`stack ${g.stack} has no StateMachineArn output`);
   return arn;
@@ -74,6 +99,23 @@ function parseOutput(text: string | undefined): unknown {
     return text;
   }
 }
+
+/** A run that did not succeed, as an envelope: the cause's own envelope when it has one. */
+function failedRun(d: DescribeExecutionCommandOutput): { error: { code: ErrorCode; message: string }; invalidInput: boolean } {
+  const cause = parseOutput(d.cause) as { success?: boolean; error?: { code?: ErrorCode; message?: string } } | string | undefined;
+  if (typeof cause === 'object' && cause?.success === false && cause.error?.code) {
+    return {
+      error: { code: cause.error.code, message: `run ${d.status}: ${cause.error.message ?? ''}`.trim() },
+      invalidInput: cause.error.code === 'VALIDATION_ERROR',
+    };
+  }
+  const code: ErrorCode = d.status === 'TIMED_OUT' ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR';
+  const detail = [d.error, typeof cause === 'string' ? cause : ''].filter(Boolean).join(': ');
+  const why = d.status === 'ABORTED' ? 'someone stopped it, or a deployment replaced the state machine' : detail;
+  return { error: { code, message: `run ${d.status}${why ? `: ${why}` : ''}` }, invalidInput: false };
+}
+
+const ENDED_BADLY = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
 /** Prints the run's progress from its history until it ends; returns the exit code. */
 async function follow(sfn: SFNClient, executionArn: string, intervalMs: number, io: Io): Promise<number> {
@@ -100,23 +142,25 @@ async function follow(sfn: SFNClient, executionArn: string, intervalMs: number, 
         io.out(JSON.stringify(result));
         return result?.data?.status === 'SUCCEEDED' ? 0 : 3;
       }
-      const cause = parseOutput(d.cause) as { success?: boolean } | string | undefined;
-      if (typeof cause === 'object' && cause && cause.success === false) io.out(JSON.stringify(cause));
-      else
-        fail(
-          io,
-          d.status === 'TIMED_OUT' ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR',
-          `run ${d.status}: ${d.error ?? ''} ${typeof cause === 'string' ? cause : ''}`.trim(),
-        );
-      return 1;
+      const { error, invalidInput } = failedRun(d);
+      io.out(JSON.stringify({ success: false, error }));
+      return invalidInput ? 2 : 1;
     }
     await io.sleep(intervalMs);
   }
 }
 
+/** The policy file for checks before a start: --config, else policies.yml when it is here. */
+function policyFileFor(config: string | undefined): PolicyFile | undefined {
+  if (config !== undefined) return loadPolicyFile(config);
+  return existsSync('policies.yml') ? loadPolicyFile('policies.yml') : undefined;
+}
+
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const program = new Command('backup-orchestrator')
     .description('Start, follow and inspect backup-orchestrator runs; preview a policy; check the policy file.')
+    .option('--region <region>', "AWS region (default: AWS_REGION or the profile's region)")
+    .option('--profile <name>', 'named profile of the shared AWS config files (default: AWS_PROFILE)')
     .option('--state-machine-arn <arn>', 'the state machine (default: the StateMachineArn output of --stack)')
     .option('--stack <name>', 'CloudFormation stack of the deployment', 'backup-orchestrator-dev')
     .showHelpAfterError(false)
@@ -124,34 +168,27 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined });
   const globals = () => program.opts<Globals>();
 
-  program
-    .command('start')
-    .description('start a run (StartExecution); prints {"success":true,"data":{"id":"<executionArn>","created_at":"<ISO>"}}')
-    .requiredOption('--policy <name>', 'policy to run')
-    .option('--dry-run', 'plan and report, change nothing')
-    .option('--targets <arn...>', 'only these elastic cluster ARNs / shared snapshot ARNs')
-    .option('--skip <step...>', 'skip create, copy and/or retention')
+  addRunFlags(
+    program
+      .command('start')
+      .description('start a run (StartExecution); prints {"success":true,"data":{"id":"<executionArn>","created_at":"<ISO>"}}'),
+    'required',
+  )
+    .option('--config <file>', 'policy file to check the input against (default: policies.yml when present)')
     .option('--follow', 'show progress until the run ends, and exit with its status')
     .option('--interval <seconds>', 'poll interval for --follow', '10')
-    .action(async (o: { policy: string; dryRun?: boolean; targets?: string[]; skip?: string[]; follow?: boolean; interval: string }) => {
-      const input = {
-        policy: o.policy,
-        ...(o.dryRun ? { dryRun: true } : {}),
-        ...(o.targets ? { targets: o.targets } : {}),
-        ...(o.skip ? { skip: o.skip } : {}),
-      };
-      const parsed = runInputSchema.safeParse(input);
-      if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
-      o.targets?.forEach((t, i) => {
-        if (!ELASTIC_CLUSTER_ARN_RE.test(t) && !parseRdsSnapshotArn(t)) {
-          throw new ValidationError(`--targets ${i + 1}: must be an elastic cluster ARN or a shared cluster snapshot ARN`);
-        }
-      });
+    .action(async (o: RunFlags & { config?: string; follow?: boolean; interval: string }) => {
+      const input = runInputOf(o);
       const interval = Number(o.interval);
       if (!Number.isFinite(interval) || interval < 0 || interval > 3600) throw new ValidationError('--interval: must be 0-3600 seconds');
-      const sfn = new SFNClient({});
+      const policyFile = policyFileFor(o.config);
+      const aws = await awsOf(globals());
+      // The account is needed only to check elastic targets: no call without targets.
+      const accountId = input.targets ? ((await new STSClient(aws.config).send(new GetCallerIdentityCommand({}))).Account ?? '') : '';
+      checkRunInput(input, { policyFile, accountId, region: aws.region });
+      const sfn = new SFNClient(aws.config);
       const res = await sfn.send(
-        new StartExecutionCommand({ stateMachineArn: await stateMachineArn(globals()), input: JSON.stringify(parsed.data) }),
+        new StartExecutionCommand({ stateMachineArn: await stateMachineArn(globals(), aws), input: JSON.stringify(input) }),
       );
       ok(io, { id: res.executionArn, created_at: (res.startDate ?? new Date()).toISOString() });
       if (o.follow) throw new Exit(await follow(sfn, res.executionArn ?? '', interval * 1000, io));
@@ -159,44 +196,49 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 
   program
     .command('status')
-    .description('status of a run (the latest when EXECUTION_ARN is omitted)')
+    .description('status of a run (the latest when EXECUTION_ARN is omitted); a run that failed, timed out or was stopped exits 1')
     .argument('[execution-arn]')
     .action(async (arn?: string) => {
-      const sfn = new SFNClient({});
       if (arn !== undefined && !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
         throw new ValidationError('execution-arn: must be a Step Functions execution ARN');
       }
+      const aws = await awsOf(globals());
+      const sfn = new SFNClient(aws.config);
       let executionArn = arn;
       if (!executionArn) {
-        const list = await sfn.send(new ListExecutionsCommand({ stateMachineArn: await stateMachineArn(globals()), maxResults: 1 }));
+        const list = await sfn.send(new ListExecutionsCommand({ stateMachineArn: await stateMachineArn(globals(), aws), maxResults: 1 }));
         executionArn = list.executions?.[0]?.executionArn;
         if (!executionArn) throw new NotFoundError('the state machine has no runs yet');
       }
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      ok(io, {
+      const data = {
         id: d.executionArn,
         created_at: d.startDate?.toISOString(),
         status: d.status,
         ...(d.stopDate ? { stopped_at: d.stopDate.toISOString() } : {}),
         ...(d.output ? { result: parseOutput(d.output) } : {}),
         ...(d.error ? { error: d.error, cause: parseOutput(d.cause) } : {}),
-      });
+      };
+      if (ENDED_BADLY.has(d.status ?? '')) {
+        io.out(JSON.stringify({ success: false, error: failedRun(d).error, data }));
+        throw new Exit(1);
+      }
+      ok(io, data);
     });
 
   program
     .command('plan')
-    .description('what a run of the policy would create, copy and delete now, and why (read-only)')
+    .description('what a run of the policy would create, copy and delete now, and why: every snapshot, read-only')
     .requiredOption('--policy <name>', 'policy to preview')
     .option('--config <file>', 'policy file', 'policies.yml')
     .option('--targets <arn...>', 'only these targets')
     .action(async (o: { policy: string; config: string; targets?: string[] }) => {
       const policyFile = loadPolicyFile(o.config);
-      const sts = new STSClient({});
-      const region = await sts.config.region();
-      const account = (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+      const aws = await awsOf(globals());
+      const account = (await new STSClient(aws.config).send(new GetCallerIdentityCommand({}))).Account ?? '';
       const deps = {
         config: {
-          region,
+          region: aws.region,
           logLevel: 'SILENT' as const,
           metricsNamespace: 'BackupOrchestrator',
           tracing: false,
@@ -204,7 +246,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           policyPath: o.config,
           deployedAt: new Date(0),
         },
-        clients: createClients(region),
+        clients: createClients(aws.region, aws.config.profile ? { profile: aws.config.profile } : {}),
         now: () => new Date(),
         logger: createLogger('SILENT'),
         emit: () => undefined,
@@ -232,6 +274,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       });
     });
 
+  if (argv.length === 0) {
+    io.out(program.helpInformation().trimEnd());
+    return 0;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -239,7 +285,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (err instanceof Exit) return err.code;
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      fail(io, 'VALIDATION_ERROR', err.message.replace(/^error: /, ''));
+      const unknown = err.code === 'commander.unknownOption' || err.code === 'commander.unknownCommand';
+      fail(io, 'VALIDATION_ERROR', err.message.replace(/^error: /, '') + (unknown ? ' (see --help)' : ''));
       return 2;
     }
     const e = toOrchestratorError(err);

@@ -1,41 +1,88 @@
 /**
  * `npm start`: a rehearsal of the main job. Starts the stand-in with a world, runs the real workflow
- * for a policy, shows live progress, ends with a summary. See README "Local rehearsal".
+ * for a policy, shows live progress, ends with a summary. With --serve, starts the stand-in (Step
+ * Functions, CloudFormation and STS included) for the operator CLI instead. See docs/rehearsal.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 // The AWS SDK's notice that its releases after early 2027 need Node 22 is not for this rehearsal's user
 // (the pinned versions run on Node 20): keep it quiet. Read when the first client is built.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-import { parseArgs } from 'node:util';
-import { loadPolicyFile } from '../functions/runtime/config.js';
-import { fitProblems } from '../functions/domain/deploy.js';
-import type { PolicyFile } from '../functions/domain/policy.js';
-import type { Progress } from '../functions/domain/run.js';
+import { Command, CommanderError } from 'commander';
+import { addRunFlags, checkRunInput, type RunFlags, runInputOf } from '../cli/options.js';
+import { snapshotCollector, type SnapshotLists } from '../cli/plan.js';
 import { progressLine } from '../cli/progress.js';
+import { fitProblems } from '../functions/domain/deploy.js';
+import { ValidationError } from '../functions/domain/errors.js';
+import { findPolicy, type PolicyFile } from '../functions/domain/policy.js';
+import type { Progress, RunInput, SnapshotAction, SnapshotLine } from '../functions/domain/run.js';
+import { firstSlotAfter } from '../functions/domain/schedule.js';
+import { loadPolicyFile } from '../functions/runtime/config.js';
 import { diffWorlds, type WorldDiff } from './diff.js';
 import { type RunResult, runWorkflow } from './runner.js';
 import { Model } from './standin/model.js';
+import { type StandIn, startStandIn } from './standin/server.js';
+import { controlPlane } from './standin/services/sfn.js';
 import { parseWorld, type World, WorldError } from './standin/world.js';
 
-const USAGE = `usage: npm start -- [options]
+/** Lines of each list the human summary shows; the rest is counted ("and N more"), and --json has all. */
+export const SHOWN = 20;
+/** The stack name the stand-in's CloudFormation answers for (`--stack` of the operator CLI). */
+export const LOCAL_STACK = 'backup-orchestrator-local';
 
-  --world FILE       world file for the stand-in (default local/worlds/example.json)
-  --config FILE      policy file (default policies.yml)
-  --policy NAME      policy to run (default: the first in the policy file)
-  --input JSON       execution input, as for a console start (default {"policy":"<policy>"})
-  --now ISO          virtual time at the start (default: the world's "now")
-  --save-world FILE  write the stand-in's final state as a world file
-  --json             print one JSON document: {"result": <envelope>, "diff": {...}}
-  --help             this text`;
+/** A usage problem: exit 2. The usage text follows only for an unknown flag. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly showUsage = false,
+  ) {
+    super(message);
+  }
+}
 
-class UsageError extends Error {}
-
-interface Options {
+export interface Options {
   world: World;
   policyFile: PolicyFile;
-  input: unknown;
+  input: RunInput;
   saveWorld?: string;
   json: boolean;
+  serve?: { port: number };
+  /** How the run's slot was chosen, for the first line of the output. */
+  slotFrom: 'now' | 'schedule' | 'flag';
+}
+
+interface Flags extends RunFlags {
+  world: string;
+  config: string;
+  input?: string;
+  now?: string;
+  saveWorld?: string;
+  json?: boolean;
+  serve?: boolean;
+  port: string;
+}
+
+export function program(): Command {
+  const cmd = new Command('npm start --')
+    .description('Rehearse a run against the local AWS stand-in (no AWS account needed), or serve the stand-in to the operator CLI.')
+    .option('--world <file>', 'world file for the stand-in', 'local/worlds/example.json')
+    .option('--config <file>', 'policy file', 'policies.yml');
+  addRunFlags(cmd, 'optional')
+    .option('--input <json>', 'execution input as for a console start; the flags above override its fields')
+    .option(
+      '--now <time>',
+      "virtual time at the start, such as 2026-11-23T02:00:00Z (default: the world's now, or its next scheduled slot)",
+    )
+    .option(
+      '--save-world <file>',
+      "write the stand-in's final state as a world file; run it again with --world for the next scheduled slot",
+    )
+    .option('--json', 'print one JSON document on stdout: {"result", "snapshots", "diff"}')
+    .option('--serve', 'start the stand-in for the operator CLI and print the settings that point the CLI at it')
+    .option('--port <n>', 'port for --serve', '4510')
+    .helpOption('--help', 'this text')
+    .showHelpAfterError(false)
+    .exitOverride();
+  return cmd;
 }
 
 function readJsonFile(path: string, what: string): unknown {
@@ -52,63 +99,96 @@ function readJsonFile(path: string, what: string): unknown {
   }
 }
 
-export function parseOptions(argv: string[]): Options | 'help' {
-  let values: ReturnType<typeof parseArgs>['values'];
+const usage = (f: () => void) => {
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        world: { type: 'string', default: 'local/worlds/example.json' },
-        config: { type: 'string', default: 'policies.yml' },
-        policy: { type: 'string' },
-        input: { type: 'string' },
-        now: { type: 'string' },
-        'save-world': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
+    f();
   } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) return 'help';
-  const worldPath = String(values.world);
-  let world: World;
-  try {
-    world = parseWorld(readJsonFile(worldPath, 'world file'), `world file ${worldPath}`);
-  } catch (err) {
-    if (err instanceof WorldError) throw new UsageError(err.message);
+    if (err instanceof ValidationError || err instanceof WorldError) throw new UsageError(err.message);
     throw err;
   }
-  if (values.now !== undefined) {
-    const t = new Date(String(values.now));
-    if (Number.isNaN(t.getTime())) throw new UsageError(`--now: "${String(values.now)}" is not an ISO time`);
-    world.now = t.toISOString();
-  }
-  let policyFile: PolicyFile;
+};
+
+export function parseOptions(argv: string[]): Options | 'help' {
+  const cmd = program();
+  let help = false;
+  cmd.configureOutput({ writeOut: (s) => (help = help || s.length > 0), writeErr: () => undefined });
   try {
-    policyFile = loadPolicyFile(String(values.config));
+    cmd.parse(argv, { from: 'user' });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 'help';
+      const unknown = err.code === 'commander.unknownOption' || err.code === 'commander.excessArguments';
+      throw new UsageError(err.message.replace(/^error: /, ''), unknown);
+    }
+    throw err;
   }
-  let input: Record<string, unknown> = {};
-  if (values.input !== undefined) {
+  const flags = cmd.opts<Flags>();
+  let world!: World;
+  usage(() => (world = parseWorld(readJsonFile(flags.world, 'world file'), `world file ${flags.world}`)));
+  let policyFile!: PolicyFile;
+  usage(() => (policyFile = loadPolicyFile(flags.config)));
+  let raw: Record<string, unknown> = {};
+  if (flags.input !== undefined) {
     try {
-      input = JSON.parse(String(values.input)) as Record<string, unknown>;
+      raw = JSON.parse(flags.input) as Record<string, unknown>;
     } catch (err) {
       throw new UsageError(`--input: not valid JSON: ${(err as Error).message}`);
     }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new UsageError('--input: must be a JSON object such as {"policy":"daily"}');
   }
-  const policy = values.policy ?? (typeof input === 'object' && input && 'policy' in input ? undefined : policyFile.policies[0]?.name);
-  if (policy !== undefined && typeof input === 'object' && input && !Array.isArray(input)) input = { ...input, policy };
+  const fromInput = raw as RunFlags & { scheduledTime?: string };
+  const merged: RunFlags = {
+    policy: flags.policy ?? fromInput.policy ?? policyFile.policies[0]?.name,
+    dryRun: flags.dryRun ?? fromInput.dryRun,
+    targets: flags.targets ?? fromInput.targets,
+    skip: flags.skip ?? fromInput.skip,
+    slot: flags.slot ?? fromInput.scheduledTime,
+  };
+  const unknownInput = Object.keys(raw).filter((k) => !['policy', 'dryRun', 'targets', 'skip', 'scheduledTime'].includes(k));
+  if (unknownInput.length > 0) throw new UsageError(`--input: unknown field "${unknownInput[0]}"`);
+  let input!: RunInput;
+  usage(() => (input = runInputOf(merged)));
+  usage(() => checkRunInput(input, { policyFile, accountId: world.accountId, region: world.region }));
+
+  let slotFrom: Options['slotFrom'] = input.scheduledTime ? 'flag' : 'now';
+  if (flags.now !== undefined) {
+    const t = new Date(flags.now);
+    if (Number.isNaN(t.getTime())) throw new UsageError(`--now: "${flags.now}" is not a time; give one such as 2026-11-23T02:00:00Z`);
+    world.now = t.toISOString();
+  } else if (!input.scheduledTime) {
+    // A saved world goes on where it stopped: the policy's next scheduled slot after its last run.
+    const last = world.runs
+      .filter((r) => r.policy === input.policy)
+      .map((r) => r.slot)
+      .sort()
+      .at(-1);
+    const policy = findPolicy(policyFile, input.policy);
+    if (last && policy) {
+      const after = new Date(Math.max(Date.parse(last), Date.parse(world.now)));
+      const next = firstSlotAfter(
+        policy.schedules.map((s) => ({ ...s, enabled: true })),
+        after,
+      );
+      if (next) {
+        world.now = next.toISOString();
+        input = { ...input, scheduledTime: next.toISOString() };
+        slotFrom = 'schedule';
+      }
+    }
+  }
+  if (input.scheduledTime && Date.parse(input.scheduledTime) > Date.parse(world.now))
+    world.now = new Date(input.scheduledTime).toISOString();
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port: must be a port number such as 4510');
   return {
     world,
     policyFile,
     input,
-    saveWorld: values['save-world'] === undefined ? undefined : String(values['save-world']),
-    json: values.json === true,
+    ...(flags.saveWorld !== undefined ? { saveWorld: flags.saveWorld } : {}),
+    json: flags.json === true,
+    ...(flags.serve ? { serve: { port } } : {}),
+    slotFrom,
   };
 }
 
@@ -118,27 +198,46 @@ const fmtDuration = (s: number) => {
   return `${h}h${String(m).padStart(2, '0')}m`;
 };
 
-function printSummary(result: RunResult, diff: WorldDiff): void {
+/** `name of <cluster>, <time>: reasons` */
+const describeLine = (l: SnapshotLine) => `${l.name} of ${l.of}, ${l.time}${l.reasons?.length ? `: ${l.reasons.join('; ')}` : ''}`;
+
+const SECTIONS: [SnapshotAction, string][] = [
+  ['created', 'Created'],
+  ['would-create', 'Would create'],
+  ['copied', 'Copied'],
+  ['would-copy', 'Would copy'],
+  ['declined', 'Not copied (retention would delete the copy at once)'],
+  ['left-to-other-run', 'Left to another run (it is copying them)'],
+  ['deleted', 'Deleted'],
+  ['would-delete', 'Would delete'],
+  ['kept', 'Kept'],
+];
+
+function printSummary(result: RunResult, lists: SnapshotLists): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   if (result.status === 'FAILED') {
     out(`\nRun FAILED: ${result.error}`);
     out(result.cause ?? '');
     return;
   }
-  const env = result.output as {
-    data: {
-      id: string;
-      status: string;
-      dryRun: boolean;
-      summary: Record<string, number>;
-      failures: { target: string; code: string; message: string }[];
-      deleted: { name: string; of: string; time: string; reasons?: string[] }[];
-      plan?: Record<string, number>;
-    };
-  };
-  const d = env.data;
+  const d = (
+    result.output as {
+      data: {
+        id: string;
+        status: string;
+        slot: string;
+        dryRun: boolean;
+        summary: Record<string, number>;
+        failures: { target: string; code: string; message: string }[];
+        failuresOmitted: number;
+        plan?: Record<string, number>;
+      };
+    }
+  ).data;
   out('');
-  out(`Run ${d.id}: ${d.status}${d.dryRun ? ' (dry run: nothing changed)' : ''}, ${fmtDuration(result.virtualSeconds)} of virtual time`);
+  out(
+    `Run ${d.id} for slot ${d.slot}: ${d.status}${d.dryRun ? ' (dry run: nothing changed)' : ''}, ${fmtDuration(result.virtualSeconds)} of virtual time`,
+  );
   out('');
   const rows: [string, string | number][] = Object.entries(d.summary);
   if (d.plan) rows.push(['would create', d.plan.create ?? 0], ['would copy', d.plan.copy ?? 0], ['would delete', d.plan.delete ?? 0]);
@@ -148,39 +247,71 @@ function printSummary(result: RunResult, diff: WorldDiff): void {
   const section = (title: string, items: string[]) => {
     if (items.length === 0) return;
     out('');
-    out(`${title}:`);
-    for (const i of items) out(`  ${i}`);
+    out(`${title} (${items.length}):`);
+    for (const i of items.slice(0, SHOWN)) out(`  ${i}`);
+    if (items.length > SHOWN) out(`  ... and ${items.length - SHOWN} more (npm start -- --json lists every one)`);
   };
-  section('Created', diff.created);
-  section('Copied', diff.copied);
-  section(
-    d.dryRun ? 'Would delete' : 'Deleted',
-    d.deleted.map((x) => `${x.name} of ${x.of}, ${x.time}: ${(x.reasons ?? []).join('; ')}`),
-  );
+  for (const [action, title] of SECTIONS) section(title, (lists[action] ?? []).map(describeLine));
   section(
     'Failed',
     d.failures.map((f) => `${f.code}  ${f.target}: ${f.message}`),
   );
+  if (d.failuresOmitted > 0) out(`  ... and ${d.failuresOmitted} more failures (the run's logs have each one)`);
+}
+
+function safeJson(text: string | undefined): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stand-in for the operator CLI, until Ctrl-C. */
+async function serve(opts: Options & { serve: { port: number } }): Promise<number> {
+  const ref: { standIn?: StandIn } = {};
+  const control = controlPlane({ policyFile: opts.policyFile, stackName: LOCAL_STACK, standIn: () => ref.standIn as StandIn });
+  const standIn = (ref.standIn = await startStandIn(opts.world, control, opts.serve.port));
+  const lines = [
+    `# The stand-in is serving on ${standIn.url} (Ctrl-C stops it${opts.saveWorld ? ` and saves the world to ${opts.saveWorld}` : ''}).`,
+    '# In another shell, point the operator CLI at it:',
+    `export AWS_ENDPOINT_URL=${standIn.url} AWS_REGION=${opts.world.region} AWS_ACCESS_KEY_ID=AKIASTANDIN AWS_SECRET_ACCESS_KEY=standin`,
+    `npx backup-orchestrator --stack ${LOCAL_STACK} plan --policy ${opts.input.policy}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await control.done();
+  if (opts.saveWorld) writeFileSync(opts.saveWorld, `${JSON.stringify(standIn.model.toWorld(), null, 2)}\n`);
+  await standIn.close();
+  return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
   let opts: Options | 'help';
   try {
     opts = parseOptions(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw err;
+    if (!(err instanceof UsageError)) throw err;
+    if (json) process.stdout.write(`${JSON.stringify({ success: false, error: { code: 'VALIDATION_ERROR', message: err.message } })}\n`);
+    else process.stderr.write(`error: ${err.message}\n${err.showUsage ? `\n${program().helpInformation()}` : ''}`);
+    return 2;
   }
   if (opts === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(program().helpInformation());
     return 0;
   }
-  const { world, policyFile, input, json } = opts;
+  if (opts.serve) return serve({ ...opts, serve: opts.serve });
+  const { world, policyFile, input } = opts;
   // What serverless package would refuse because it cannot fit in a run: the rehearsal warns and runs it.
   for (const problem of fitProblems(policyFile)) process.stderr.write(`warning: ${problem} (serverless package refuses this)\n`);
+  if (opts.slotFrom === 'schedule')
+    process.stderr.write(
+      `the world's last run of "${input.policy}" was earlier: running its next scheduled slot, ${input.scheduledTime}\n`,
+    );
   // The world as the stand-in holds it (with ARNs assigned), to diff against the end state.
   const before = new Model(structuredClone(world)).toWorld();
   const log = (s: string) => process.stderr.write(s);
@@ -204,31 +335,27 @@ async function main(argv: string[]): Promise<number> {
       if (e.type === 'ExecutionSucceeded' || e.type === 'ExecutionFailed') finalWorld = model.toWorld();
     },
   });
+  const collected = snapshotCollector();
+  for (const r of result.records) collected.record(r);
+  const lists = collected.lists();
   const after = finalWorld ?? before;
-  const diff = diffWorlds(before, after);
-  if (opts.saveWorld) writeFileSync(opts.saveWorld, `${JSON.stringify(after, null, 2)}\n`);
+  const diff: WorldDiff = diffWorlds(before, after);
   const envelope =
     result.status === 'SUCCEEDED'
       ? result.output
       : (safeJson(result.cause) ?? { success: false, error: { code: 'INTERNAL_ERROR', message: result.cause } });
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ result: envelope, diff }, null, 2)}\n`);
-  } else {
-    printSummary(result, diff);
+  if (opts.saveWorld) {
+    const slot = (envelope as { data?: { slot?: string } }).data?.slot ?? input.scheduledTime ?? world.now;
+    const saved: World = { ...after, runs: [...after.runs, { policy: input.policy, slot, execution: result.executionName }] };
+    writeFileSync(opts.saveWorld, `${JSON.stringify(saved, null, 2)}\n`);
   }
+  if (opts.json) process.stdout.write(`${JSON.stringify({ result: envelope, snapshots: lists, diff }, null, 2)}\n`);
+  else printSummary(result, lists);
   if (result.status === 'FAILED') {
-    if (json) process.stderr.write(`run failed: ${result.cause}\n`);
+    if (opts.json) process.stderr.write(`run failed: ${result.cause}\n`);
     return 1;
   }
   return (result.output as { data: { status: string } }).data.status === 'SUCCEEDED' ? 0 : 3;
-}
-
-function safeJson(text: string | undefined): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 main(process.argv.slice(2)).then(

@@ -4,6 +4,7 @@
  * SDK's standard endpoint settings. Wait states advance the stand-in's virtual clock instead of sleeping.
  */
 import './polyfill.js';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -19,6 +20,7 @@ import { type Deps } from '../functions/runtime/deps.js';
 import { createLogger } from '../functions/runtime/telemetry.js';
 import { makeHandler } from '../functions/runtime/handler.js';
 import type { PolicyFile } from '../functions/domain/policy.js';
+import type { SnapshotRecord } from '../functions/domain/run.js';
 import * as startOperations from '../functions/start-operations/handler.js';
 import * as validateInput from '../functions/validate-input/handler.js';
 import type { Model } from './standin/model.js';
@@ -61,6 +63,8 @@ export interface RunResult {
   executionName: string;
   /** The EMF metric documents the run emitted. */
   emf: string[];
+  /** Every snapshot's outcome the steps recorded (a retried step may record one twice). */
+  records: SnapshotRecord[];
   /** State visits (StateEntered events) by state name. */
   stateVisits: Record<string, number>;
   /** Lambda attempts by Task state name (retries included). */
@@ -278,6 +282,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   });
   // The product must not mutate what AWS answered, nor its own input (local/freeze.ts).
   freezeResponses(clients);
+  const records: SnapshotRecord[] = [];
   const deps: Deps = {
     config: {
       region: model.region,
@@ -298,6 +303,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       emf.push(JSON.stringify(doc));
     },
     budgetEndsAt: () => Number.POSITIVE_INFINITY,
+    record: (r) => void records.push(r),
   };
   const { definition, functionOf, typeOf, waits } = loadDefinition(model.region, model.accountId, opts.definitionPath, {
     virtualWaits: true,
@@ -309,7 +315,8 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   let mapIterations = 0;
   const startMs = model.nowMs;
   const virtualStart = model.now().toISOString();
-  const executionName = opts.executionName ?? `local-${model.now().toISOString().replace(/[-:.]/g, '')}-${++executionSeq}`;
+  // Every execution its own name, as on AWS (the console's default is a UUID); the slot is the idempotency key.
+  const executionName = opts.executionName ?? `local-${model.now().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
   let lambdaInvocations = 0;
   let maxPayloadBytes = Buffer.byteLength(JSON.stringify(opts.input));
   const measure = (v: unknown) => {
@@ -417,6 +424,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     virtualSeconds: (model.nowMs - startMs) / 1000,
     executionName,
     emf,
+    records,
     stateVisits,
     invocations,
     lambdaMs,

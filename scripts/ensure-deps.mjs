@@ -27,8 +27,8 @@ function stale() {
 
 const why = stale();
 if (why) {
-  process.stderr.write(`dependencies are not installed as locked (${why}): running npm ci\n`);
-  // The project's .npmrc keeps npm quiet for `npm start -- --json`; the install says what matters.
+  process.stderr.write(`dependencies are not installed as locked (${why}): running npm ci (about a minute)\n`);
+  // All of npm's output goes to stderr, so `npm start -- --json` keeps stdout for its document; warnings show.
   const r = spawnSync('npm', ['ci', '--loglevel=warn'], {
     stdio: ['ignore', process.stderr, process.stderr],
     cwd: new URL('..', import.meta.url),

@@ -371,7 +371,8 @@ module.exports.monitoring = async ({ resolveVariable }) => {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
       AlarmName: stack('TargetsFailed'),
-      AlarmDescription: 'backup-orchestrator: a run completed PARTIAL: some targets failed (see the run output). See docs/operations.md, Alarms.',
+      AlarmDescription:
+        'backup-orchestrator: a run completed PARTIAL: some targets failed (see the run output). See docs/operations.md, Alarms.',
       Namespace: namespace,
       MetricName: METRICS.failed,
       Dimensions: [{ Name: DIMENSIONS.service, Value: SERVICE }],

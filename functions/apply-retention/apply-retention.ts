@@ -78,14 +78,9 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
       if (!res) return;
       if (res.kind === 'deleted') {
         r.deleted++;
-        if (r.listed.length < MAX_LISTED)
-          r.listed.push({ arn: item.arn, name: item.name, of: item.of, time: item.time, reasons: item.reasons });
-        deps.logger.info('snapshot deleted', {
-          target: item.target,
-          operation: item.kind === 'elastic' ? 'DeleteClusterSnapshot' : 'DeleteDBClusterSnapshot',
-          snapshot: item.id,
-          reasons: item.reasons,
-        });
+        const deleted = { arn: item.arn, name: item.name, of: item.of, time: item.time, reasons: item.reasons };
+        if (r.listed.length < MAX_LISTED) r.listed.push(deleted);
+        deps.record?.({ action: 'deleted', part, ...deleted });
       } else if (res.kind === 'retry') again.push({ ...item, tried: true });
       else if (res.kind === 'failed') failures.push({ target: item.target, code: res.code, message: res.message });
     });
@@ -114,7 +109,9 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
     for (const d of decided.deletions) {
       if (run.dryRun) {
         r.wouldDelete++;
-        if (r.listed.length < MAX_LISTED) r.listed.push({ arn: d.arn, name: d.name, of: d.of, time: d.time, reasons: d.reasons });
+        const would = { arn: d.arn, name: d.name, of: d.of, time: d.time, reasons: d.reasons };
+        if (r.listed.length < MAX_LISTED) r.listed.push(would);
+        deps.record?.({ action: 'would-delete', part, ...would });
       } else r.plan.push(d);
     }
     r.planIssuedAt = interrupted;
@@ -253,9 +250,13 @@ async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName,
       continue;
     }
     for (const d of decisions) {
-      if (d.verdict === 'keep') out.kept++;
+      const ref = d.candidate.ref;
+      if (d.verdict === 'keep') {
+        out.kept++;
+        const time = d.candidate.time.toISOString();
+        deps.record?.({ action: 'kept', part, arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
+      }
       if (d.verdict === 'delete') {
-        const ref = d.candidate.ref;
         out.deletions.push({
           kind: ref.kind,
           id: ref.id,
@@ -265,12 +266,6 @@ async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName,
           target: ref.target,
           time: d.candidate.time.toISOString(),
           reasons: clip(d.reasons),
-        });
-        deps.logger.info(run.dryRun ? 'snapshot would be deleted' : 'snapshot to delete', {
-          target: ref.target,
-          operation: 'ApplyRetention',
-          snapshot: ref.id,
-          reasons: d.reasons,
         });
       }
     }

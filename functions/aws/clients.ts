@@ -24,6 +24,8 @@ export interface ClientOptions {
    * retried like any transient failure.
    */
   requestTimeoutMs?: number;
+  /** A named profile of the shared AWS config files (the CLI's --profile). */
+  profile?: string;
 }
 
 export const MAX_ATTEMPTS = 4;
@@ -40,6 +42,7 @@ export function createClients(region: string, options: ClientOptions = {}): Clie
   // timeouts here; what still fails reaches the item's own handling or the state machine's Retry.
   const common = {
     region,
+    ...(options.profile ? { profile: options.profile } : {}),
     maxAttempts: MAX_ATTEMPTS,
     retryMode: 'standard' as const,
     ...(options.backoffMs ? { retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, options.backoffMs) } : {}),

@@ -2,7 +2,7 @@
  * The copy plan, pure: which shared snapshots a policy copies, what each copy holds, and the queue
  * (newest source first) with a reason for every source. Copy planning runs the same retention
  * decision as Apply Retention over the copies held plus the sources not copied yet, so a run never
- * starts a copy its own retention would delete (README "Copies").
+ * starts a copy its own retention would delete (docs/policies.md, Copies).
  */
 import { parseRdsSnapshotArn } from './arns.js';
 import { type Candidate, decideTarget } from './decide.js';

@@ -2,7 +2,7 @@
  * The policy file (policies.yml): the single source of truth for schedules and policies.
  * Parsed and validated with zod when `serverless package` runs and when a Lambda starts.
  */
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { type CalendarDuration, parseDuration } from './duration.js';
 import { RUN_BUDGET_SECONDS } from './limits.js';
@@ -10,7 +10,7 @@ import { parseSchedule } from './schedule.js';
 import { ValidationError } from './errors.js';
 import type { RetentionSettings } from './decide.js';
 import { isEmptyRules, type RetentionRules } from './retention.js';
-import { MAX_TAGS_PER_RESOURCE, OWNERSHIP_KEYS, RESERVED_TAGS_ON_COPY, TAG_PREFIX, tagProblem } from './tags.js';
+import { MAX_TAGS_PER_RESOURCE, OWNERSHIP_KEYS, policyTagProblems, RESERVED_TAGS_ON_COPY } from './tags.js';
 
 export const ENGINES = ['docdb', 'aurora-mysql', 'aurora-postgresql'] as const;
 export const ELASTIC_CLUSTER_ARN_RE = /^arn:aws[a-z-]*:docdb-elastic:([a-z0-9-]+):(\d{12}):cluster\/[A-Za-z0-9-]+$/;
@@ -50,16 +50,10 @@ const duration = z
 
 const tagMap = z.record(z.string(), z.string());
 
+/** One issue per problem with a tag (see policyTagProblems: a reason both APIs share is reported once). */
 function tagMapProblems(tags: Record<string, string>, ctx: z.RefinementCtx, path: (string | number)[]) {
   for (const [k, v] of Object.entries(tags)) {
-    if (k.startsWith(TAG_PREFIX)) {
-      ctx.addIssue({ code: 'custom', path: [...path, k], message: `key prefix ${TAG_PREFIX} is reserved` });
-      continue;
-    }
-    for (const api of ['docdb-elastic', 'rds'] as const) {
-      const problem = tagProblem(api, k, v);
-      if (problem) ctx.addIssue({ code: 'custom', path: [...path, k], message: problem });
-    }
+    for (const message of policyTagProblems(k, v)) ctx.addIssue({ code: 'custom', path: [...path, k], message });
   }
 }
 
@@ -316,11 +310,94 @@ export type PolicyFile = z.output<typeof fileSchema>;
 export type Policy = PolicyFile['policies'][number];
 export type Retention = NonNullable<Policy['retention']>;
 
-/** Formats zod issues as `policy "daily": retention.keepDaily: must be ...`. */
+/** The object schema a path of the file leads to (through lists, optionals, defaults and transforms), if any. */
+function schemaAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): z.core.$ZodType | undefined {
+  const unwrap = (s: z.core.$ZodType): z.core.$ZodType => {
+    const def = s._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    const inner = def.innerType ?? def.in;
+    return inner ? unwrap(inner) : s;
+  };
+  let at: z.core.$ZodType | undefined = unwrap(schema);
+  for (const segment of path) {
+    const def = at._zod.def as { shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+    const next: z.core.$ZodType | undefined = typeof segment === 'number' ? def.element : def.shape?.[String(segment)];
+    if (!next) return undefined;
+    at = unwrap(next);
+  }
+  return at;
+}
+
+/** Fields the object at a path of the file knows, in the schema's order. */
+function knownFields(path: readonly PropertyKey[]): string[] {
+  const at = schemaAt(fileSchema, path);
+  return Object.keys((at?._zod.def as { shape?: Record<string, unknown> } | undefined)?.shape ?? {});
+}
+
+/** Optimal string alignment distance, ignoring case: insertions, deletions, substitutions and swaps of neighbours. */
+export function editDistance(a: string, b: string): number {
+  const [s, t] = [a.toLowerCase(), b.toLowerCase()];
+  // d[i][j]: the distance between the first i characters of s and the first j of t.
+  const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : i)));
+  for (let i = 1; i <= s.length; i++) {
+    for (let j = 1; j <= t.length; j++) {
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[s.length] as number[])[t.length] as number;
+}
+
+/** The known field closest to a misspelt one, when it is close: at most 2 edits, and no more than a third of its length (1 for short words). */
+export function closestField(unknown: string, known: readonly string[]): string | undefined {
+  const limit = Math.min(2, Math.max(1, Math.floor(unknown.length / 3)));
+  let best: { field: string; distance: number } | undefined;
+  for (const field of known) {
+    const distance = editDistance(unknown, field);
+    if (distance <= limit && (!best || distance < best.distance)) best = { field, distance };
+  }
+  return best?.field;
+}
+
+/** A path as a user reads it: `tags.static."cost center"`, `schedules.0.expression` (keys other than plain words quoted). */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p) => (typeof p === 'number' || /^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(p)) ? String(p) : JSON.stringify(String(p))))
+    .join('.');
+}
+
+/** The messages for one issue: an unknown field suggests the known one it is closest to, or lists those allowed. */
+function issueMessages(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownFields(issue.path);
+    return issue.keys.map((key) => {
+      const close = closestField(key, known);
+      const hint = close ? `did you mean "${close}"?` : known.length > 0 ? `the fields allowed here are ${known.join(', ')}` : 'remove it';
+      return `unknown field ${JSON.stringify(key)}: ${hint}`;
+    });
+  }
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
+    const what = issue.expected === 'array' ? 'a list' : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+    return [`is required (${what}): add it`];
+  }
+  if (issue.code === 'invalid_type' && issue.path.length === 0) {
+    const received = / received (\w+)$/.exec(issue.message)?.[1];
+    return received === 'null'
+      ? ['the file is empty: define a policies: list with at least one policy']
+      : [`must be a YAML mapping with a policies: list, not ${received === 'array' ? 'a list' : `a ${received}`}`];
+  }
+  return [issue.message];
+}
+
+/** Formats zod issues as `policy "daily": retention.keepDaily: must be ...`, one message per problem. */
 function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string {
   const policies = (raw as { policies?: { name?: unknown }[] } | undefined)?.policies;
   return issues
-    .map((issue) => {
+    .flatMap((issue) => {
       const path = [...issue.path];
       let where = 'policy file';
       if (path[0] === 'policies' && typeof path[1] === 'number') {
@@ -328,8 +405,10 @@ function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): stri
         where = typeof name === 'string' ? `policy "${name}"` : `policy #${path[1] + 1}`;
         path.splice(0, 2);
       }
-      const field = path.map(String).join('.') || '(whole policy)';
-      return `${where}: ${field}: ${issue.message}`;
+      // An unknown field is named in the message: the path is that of the object holding it.
+      let field = path.length > 0 ? `${formatPath(path)}: ` : '';
+      if (!field && where !== 'policy file' && issue.code !== 'unrecognized_keys') field = '(whole policy): ';
+      return issueMessages(issue).map((message) => `${where}: ${field}${message}`);
     })
     .join('; ');
 }
@@ -340,12 +419,28 @@ export function parsePolicyFile(raw: unknown): PolicyFile {
   return result.data;
 }
 
+/** Why a YAML error happened, in one line (the `yaml` package's own advice to call another function is dropped). */
+function yamlReason(err: { code: string; message: string }): string {
+  if (err.code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document (a --- line): keep one';
+  return err.message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Parses the file's YAML and checks it; a syntax error is reported as `policy file: YAML syntax error at line L, column C: reason`, one line each. */
 export function parsePolicyYaml(text: string): PolicyFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const messages = doc.errors.map((err) => {
+      const { line, col } = lines.linePos(err.pos[0]);
+      return `policy file: YAML syntax error at line ${line}, column ${col}: ${yamlReason(err)}`;
+    });
+    throw new ValidationError(messages.join('\n'));
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = doc.toJS();
   } catch (err) {
-    throw new ValidationError(`policy file: not valid YAML: ${(err as Error).message}`);
+    throw new ValidationError(`policy file: not valid YAML: ${yamlReason({ code: '', message: (err as Error).message })}`);
   }
   return parsePolicyFile(raw);
 }

@@ -70,6 +70,20 @@ export interface SnapshotLine {
   reasons?: string[];
 }
 
+/** What happened to one snapshot in a run (or, in a dry run, would happen). */
+export type SnapshotAction =
+  'created' | 'would-create' | 'copied' | 'would-copy' | 'declined' | 'left-to-other-run' | 'deleted' | 'would-delete' | 'kept';
+
+/**
+ * One snapshot's outcome with its reasons. The run state keeps only the first MAX_LISTED of each kind
+ * (the counts are exact); every one is recorded through `Deps.record`: a log line in Lambda, the full
+ * lists of `npm start --json` and `plan`.
+ */
+export interface SnapshotRecord extends SnapshotLine {
+  action: SnapshotAction;
+  part: PartName;
+}
+
 /** Creates kept to try again at most (busy or throttled clusters); past it, new creates wait for the next check. */
 export const MAX_RETRY = 100;
 
@@ -249,6 +263,8 @@ export const runInputSchema = z.strictObject({
   dryRun: z.boolean().optional(),
   targets: z.array(z.string().min(1).max(2048)).max(1000, 'at most 1000 targets').optional(),
   skip: z.array(z.enum(SKIPPABLE)).optional(),
-  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  scheduledTime: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 time with a time zone, such as 2026-11-22T03:00:00Z' })
+    .optional(),
 });
 export type RunInput = z.infer<typeof runInputSchema>;

@@ -25,6 +25,49 @@ export class ScheduleError extends Error {
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 const EXAMPLE = 'for example cron(0 3 * * ? *) (03:00 every day) or rate(1 day)';
+const RATE_EXAMPLE = 'for example rate(1 day), rate(12 hours) or rate(30 minutes)';
+
+/** A cron field: its range, its names, and a valid expression that shows it in use. */
+interface FieldSpec {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];
+  example: string;
+}
+const MINUTES: FieldSpec = { name: 'minutes', min: 0, max: 59, example: 'cron(30 2 * * ? *) (02:30 every day)' };
+const HOURS: FieldSpec = { name: 'hours', min: 0, max: 23, example: 'cron(0 3,15 * * ? *) (03:00 and 15:00 every day)' };
+const DAY_OF_MONTH: FieldSpec = {
+  name: 'day-of-month',
+  min: 1,
+  max: 31,
+  example: 'cron(0 3 1 * ? *) (03:00 on the 1st of each month; L is the last day, 15W the weekday nearest the 15th)',
+};
+const MONTH: FieldSpec = {
+  name: 'month',
+  min: 1,
+  max: 12,
+  names: MONTHS,
+  example: 'cron(0 3 1 JAN,JUL ? *) (03:00 on 1 January and 1 July)',
+};
+const DAY_OF_WEEK: FieldSpec = {
+  name: 'day-of-week',
+  min: 1,
+  max: 7,
+  names: DAYS,
+  example: 'cron(0 3 ? * MON-FRI *) (03:00 Monday to Friday; 6L is the last Friday of the month, 6#3 the third Friday)',
+};
+const YEAR: FieldSpec = { name: 'year', min: 1970, max: 2199, example: 'cron(0 3 * * ? 2026-2030) (03:00 every day of 2026 to 2030)' };
+
+/** A field's value is wrong: parseSchedule adds the expression and the field's example. */
+class FieldError extends Error {
+  constructor(
+    message: string,
+    readonly field: FieldSpec,
+  ) {
+    super(message);
+  }
+}
 
 function range(from: number, to: number, step = 1): number[] {
   const out: number[] = [];
@@ -32,51 +75,88 @@ function range(from: number, to: number, step = 1): number[] {
   return out;
 }
 
+/** One value of a field: a number in its range, or (months, days of the week) a name. */
+function fieldValue(v: string, f: FieldSpec): number {
+  const byName = f.names?.indexOf(v.toUpperCase()) ?? -1;
+  const n = byName >= 0 ? byName + f.min : /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (n >= f.min && n <= f.max) return n;
+  const allowed = `${f.min}-${f.max}${f.names ? ` or ${f.names[0]}-${f.names[f.names.length - 1]}` : ''}`;
+  if (Number.isNaN(n)) throw new FieldError(`${f.name} "${v}" is not a value of the field: use ${allowed}`, f);
+  throw new FieldError(`${f.name} "${v}" is out of range: use ${allowed}`, f);
+}
+
 /** One field: `*`, `a`, `a-b`, `a/n`, `*\/n`, `a-b/n`, comma lists; names for months and days. */
-function parseField(text: string, name: string, min: number, max: number, names?: string[]): Set<number> {
+function parseField(text: string, f: FieldSpec): Set<number> {
+  if (text.includes('?')) throw new FieldError(`${f.name} "${text}": ? may stand only alone, in day-of-month or day-of-week`, f);
+  if (text.includes('#')) throw new FieldError(`${f.name} "${text}": # may stand only in day-of-week, as in 6#3 (the third Friday)`, f);
   const out = new Set<number>();
-  const value = (v: string): number => {
-    const byName = names?.indexOf(v.toUpperCase()) ?? -1;
-    const n = byName >= 0 ? byName + min : /^\d+$/.test(v) ? Number(v) : Number.NaN;
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ScheduleError(
-        `${name} "${v}" is out of range: use ${min}-${max}${names ? ` or ${names[0]}-${names[names.length - 1]}` : ''}`,
-      );
-    }
-    return n;
-  };
   for (const part of text.split(',')) {
     const [base, stepText] = part.split('/');
-    if (base === undefined || base === '' || part.split('/').length > 2) throw new ScheduleError(`${name} "${text}" is not a valid field`);
+    if (base === undefined || base === '' || part.split('/').length > 2)
+      throw new FieldError(`${f.name} "${text}" is not a valid field`, f);
     let step = 1;
     if (stepText !== undefined) {
       if (!/^\d+$/.test(stepText) || Number(stepText) < 1)
-        throw new ScheduleError(`${name} "${part}": the step after / must be a whole number of at least 1`);
+        throw new FieldError(`${f.name} "${part}": the step after / must be a whole number of at least 1`, f);
       step = Number(stepText);
     }
     let lo: number;
     let hi: number;
-    if (base === '*') [lo, hi] = [min, max];
+    if (base === '*') [lo, hi] = [f.min, f.max];
     else if (base.includes('-')) {
       const [a, b] = base.split('-');
-      lo = value(a ?? '');
-      hi = value(b ?? '');
-      if (lo > hi) throw new ScheduleError(`${name} "${part}": the range runs backwards`);
+      lo = fieldValue(a ?? '', f);
+      hi = fieldValue(b ?? '', f);
+      if (lo > hi) throw new FieldError(`${f.name} "${part}": the range runs backwards`, f);
     } else {
-      lo = value(base);
-      hi = stepText !== undefined ? max : lo;
+      lo = fieldValue(base, f);
+      hi = stepText !== undefined ? f.max : lo;
     }
     for (const v of range(lo, hi, step)) out.add(v);
   }
   return out;
 }
 
-/** Parses and checks an expression with EventBridge Scheduler's rules; the error says what is wrong and shows an example. */
+/** Day-of-month: `?`, `L` (the last day), `nW` (the weekday nearest the n-th), or a field of days. */
+function parseDayOfMonth(text: string): CronFields['dom'] {
+  if (text === '?') return { any: true };
+  if (text === 'L') return { days: new Set(), last: true };
+  const weekday = /^(\d+)W$/.exec(text);
+  if (weekday) return { days: new Set(), last: false, nearestWeekday: fieldValue(weekday[1] as string, DAY_OF_MONTH) };
+  return { days: parseField(text, DAY_OF_MONTH), last: false };
+}
+
+/** Day-of-week: `?`, `nL` (the last n-day of the month), `n#k` (the k-th n-day, k 1-5), or a field of days. */
+function parseDayOfWeek(text: string): CronFields['dow'] {
+  if (text === '?') return { any: true };
+  const last = /^(\w+)L$/.exec(text);
+  if (last) return { days: new Set(), lastOf: fieldValue(last[1] as string, DAY_OF_WEEK) };
+  const nth = /^(\w+)#(.*)$/.exec(text);
+  if (nth) {
+    const day = fieldValue(nth[1] as string, DAY_OF_WEEK);
+    if (!/^[1-5]$/.test(nth[2] as string)) {
+      throw new FieldError(`day-of-week "${text}": the week after # must be 1-5, as in 6#3 (the third Friday)`, DAY_OF_WEEK);
+    }
+    return { days: new Set(), nth: { day, k: Number(nth[2]) } };
+  }
+  return { days: parseField(text, DAY_OF_WEEK) };
+}
+
+/**
+ * Parses and checks an expression with EventBridge Scheduler's rules; the error says what is wrong and shows a
+ * valid example. The rules (project AWS API facts section 4.1; the scheduler model's ScheduleExpression; the
+ * Scheduler User Guide, "Schedule types on EventBridge Scheduler"):
+ * - rate(value unit): value a whole number of at least 1; unit minute(s), hour(s) or day(s), singular exactly when
+ *   the value is 1 (rate(1 day), rate(2 days));
+ * - cron(minutes hours day-of-month month day-of-week year): six fields; minutes 0-59, hours 0-23,
+ *   day-of-month 1-31 (with , - * ? / L W), month 1-12 or JAN-DEC, day-of-week 1-7 or SUN-SAT (with , - * ? L #),
+ *   year 1970-2199; one of day-of-month and day-of-week must be ? (both cannot be given), the other not.
+ */
 export function parseSchedule(expression: string): Schedule {
   const rate = /^rate\((.*)\)$/.exec(expression);
   if (rate) {
     const m = /^(\d+) (minute|minutes|hour|hours|day|days)$/.exec(rate[1]?.trim() ?? '');
-    if (!m) throw new ScheduleError(`"${expression}" must be rate(<value> <unit>) with unit minute(s), hour(s) or day(s), ${EXAMPLE}`);
+    if (!m) throw new ScheduleError(`"${expression}" must be rate(<value> <unit>) with unit minute(s), hour(s) or day(s), ${RATE_EXAMPLE}`);
     const value = Number(m[1]);
     const unitText = m[2] as string;
     if (value < 1) throw new ScheduleError(`"${expression}": the value must be at least 1, for example rate(1 day)`);
@@ -99,29 +179,27 @@ export function parseSchedule(expression: string): Schedule {
   }
   const [mi, ho, dm, mo, dw, yr] = parts as [string, string, string, string, string, string];
   if ((dm === '?') === (dw === '?')) {
-    throw new ScheduleError(`"${expression}": exactly one of day-of-month and day-of-week must be ?, ${EXAMPLE}`);
+    const which = dm === '?' ? 'both are ?' : 'neither is ?';
+    throw new ScheduleError(
+      `"${expression}": exactly one of day-of-month and day-of-week must be ? (${which}): give the days in one and ? in the other, ` +
+        'for example cron(0 3 * * ? *) (03:00 every day) or cron(0 3 ? * MON *) (03:00 on Mondays)',
+    );
   }
-  const minutes = parseField(mi, 'minutes', 0, 59);
-  const hours = parseField(ho, 'hours', 0, 23);
-  let dom: CronFields['dom'];
-  if (dm === '?') dom = { any: true };
-  else if (dm === 'L') dom = { days: new Set(), last: true };
-  else if (/^\d+W$/.test(dm)) {
-    const n = Number(dm.slice(0, -1));
-    if (n < 1 || n > 31) throw new ScheduleError(`day-of-month "${dm}" is out of range: use 1-31`);
-    dom = { days: new Set(), last: false, nearestWeekday: n };
-  } else dom = { days: parseField(dm, 'day-of-month', 1, 31), last: false };
-  const months = parseField(mo, 'month', 1, 12, MONTHS);
-  let dow: CronFields['dow'];
-  if (dw === '?') dow = { any: true };
-  else if (/^([1-7]|[A-Za-z]{3})L$/.test(dw))
-    dow = { days: new Set(), lastOf: [...parseField(dw.slice(0, -1), 'day-of-week', 1, 7, DAYS)][0] as number };
-  else if (/^([1-7]|[A-Za-z]{3})#[1-5]$/.test(dw)) {
-    const [d, k] = dw.split('#');
-    dow = { days: new Set(), nth: { day: [...parseField(d ?? '', 'day-of-week', 1, 7, DAYS)][0] as number, k: Number(k) } };
-  } else dow = { days: parseField(dw, 'day-of-week', 1, 7, DAYS) };
-  const years = yr === '*' ? 'any' : parseField(yr, 'year', 1970, 2199);
-  return { kind: 'cron', fields: { minutes, hours, dom, months, dow, years }, text: expression };
+  try {
+    const fields: CronFields = {
+      minutes: parseField(mi, MINUTES),
+      hours: parseField(ho, HOURS),
+      dom: parseDayOfMonth(dm),
+      months: parseField(mo, MONTH),
+      dow: parseDayOfWeek(dw),
+      years: yr === '*' ? 'any' : parseField(yr, YEAR),
+    };
+    return { kind: 'cron', fields, text: expression };
+  } catch (err) {
+    // Only FieldError is thrown above.
+    const { message, field } = err as FieldError;
+    throw new ScheduleError(`"${expression}": ${message}, for example ${field.example}`);
+  }
 }
 
 /** Wall-clock fields of an instant in a time zone. */

@@ -17,7 +17,7 @@ const envSchema = z.object({
     .default('BackupOrchestrator'),
   TRACING: z.enum(['true', 'false']).default('false'),
   /** When the stack was packaged (set by serverless package): a policy no run has reported on counts from its first scheduled run after it. */
-  DEPLOYED_AT: z.iso.datetime({ offset: true }).optional(),
+  DEPLOYED_AT: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-11-22T02:00:00Z' }).optional(),
 });
 
 export interface AppConfig {

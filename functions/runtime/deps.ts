@@ -4,6 +4,7 @@
  */
 import { type Clients, createClients } from '../aws/clients.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SnapshotRecord } from '../domain/run.js';
 import { type AppConfig, loadConfig, loadLogLevel } from './config.js';
 import { getTracer } from './tracing.js';
 import { createLogger } from './telemetry.js';
@@ -20,6 +21,8 @@ export interface Deps {
    * timeout; what is left goes on in the next invocation from the cursor in the state.
    */
   budgetEndsAt: () => number;
+  /** Where each snapshot's outcome goes (default: one log line each; the rehearsal and `plan` collect them). */
+  record?: (r: SnapshotRecord) => void;
 }
 
 let logger: Logger | undefined;

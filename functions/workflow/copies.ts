@@ -4,7 +4,7 @@
  * A copy holds its source's point in time: it is tagged with the source's ARN and creation time when it
  * starts, retention dates it by that time, and copy planning runs the same retention decision over the
  * copies held plus the sources not copied yet, so a run never starts a copy its own retention would
- * delete, and a source whose copy retention already deleted is not copied again (README "Copies").
+ * delete, and a source whose copy retention already deleted is not copied again (docs/policies.md, Copies).
  */
 import { CopyDBClusterSnapshotCommand, DeleteDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
 import { describeClusterSnapshots } from '../aws/rds.js';
@@ -15,7 +15,7 @@ import { type RetentionSettings } from '../domain/decide.js';
 import { isTransient } from '../domain/errors.js';
 import { toOrchestratorError } from '../aws/errors.js';
 import { type Policy } from '../domain/policy.js';
-import type { CopyProgress, Failure, InFlightCopy, Run, SnapshotLine } from '../domain/run.js';
+import type { CopyProgress, Failure, InFlightCopy, Run, SnapshotAction, SnapshotLine } from '../domain/run.js';
 import { MAX_LISTED } from '../domain/run.js';
 import { toTagList } from '../domain/tags.js';
 
@@ -56,6 +56,7 @@ export async function copyRound(
   const c: CopyProgress = { ...before, inFlight: [], listedCopied: [...before.listedCopied], listedLeft: [...before.listedLeft] };
   let copying = owned.filter((s) => s.Status === 'copying').length;
   const fail = (source: string, code: Failure['code'], message: string) => failures.push({ target: source, code, message });
+  const record = (action: SnapshotAction, l: SnapshotLine) => deps.record?.({ action, part: 'copies', ...l });
 
   // 1. This run's copies in flight.
   for (const f of before.inFlight) {
@@ -86,19 +87,21 @@ export async function copyRound(
       if (held.runId === run.id) c.started++;
       else {
         c.leftToOthers++;
-        if (c.listedLeft.length < MAX_LISTED)
-          c.listedLeft.push({
-            ...line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region),
-            reasons: [`run ${held.runId} is copying it`],
-          });
+        const left = {
+          ...line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region),
+          reasons: [`run ${held.runId} is copying it`],
+        };
+        if (c.listedLeft.length < MAX_LISTED) c.listedLeft.push(left);
+        record('left-to-other-run', left);
         continue;
       }
     }
     const g: InFlightCopy = { name: f.name, source: f.source, target: f.target, sourceTime: f.sourceTime, startedAt: f.startedAt };
     if (phase === 'available') {
       c.copied++;
-      if (c.listedCopied.length < MAX_LISTED)
-        c.listedCopied.push(line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region));
+      const copied = line({ ...f, arn: f.source, time: new Date(f.sourceTime) }, run.accountId, run.region);
+      if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push(copied);
+      record('copied', copied);
       continue;
     }
     if (phase === 'failed') {
@@ -173,17 +176,20 @@ export async function copyRound(
     const s = e.source;
     if (e.state === 'decline') {
       c.declined++;
-      deps.logger.info('copy declined', { target: s.arn, operation: 'PlanCopies', reasons: e.reasons });
+      record('declined', { ...line(s, run.accountId, run.region), reasons: e.reasons });
     } else if (e.state === 'held') {
       if (e.copy?.runId === run.id) {
         // An earlier attempt of this step started it and died before reporting; it has finished since.
         c.started++;
         c.copied++;
         if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push(line(s, run.accountId, run.region));
+        record('copied', line(s, run.accountId, run.region));
       } else c.held++;
     } else if (e.state === 'in-flight-other') {
       c.leftToOthers++;
-      if (c.listedLeft.length < MAX_LISTED) c.listedLeft.push({ ...line(s, run.accountId, run.region), reasons: e.reasons });
+      const left = { ...line(s, run.accountId, run.region), reasons: e.reasons };
+      if (c.listedLeft.length < MAX_LISTED) c.listedLeft.push(left);
+      record('left-to-other-run', left);
     } else if (e.state === 'in-flight-ours') {
       // An earlier attempt of this step started it and died before reporting: carry on with it.
       if (!c.inFlight.some((f) => f.name === s.name)) {
@@ -199,8 +205,9 @@ export async function copyRound(
     } else if (run.dryRun) {
       c.wouldCopy++;
       const key = s.encrypted ? [`encrypted: copied with ${policy.copy.kmsKeyId ?? '(no key: set copy.kmsKeyId)'}`] : [];
-      if (c.listedCopied.length < MAX_LISTED)
-        c.listedCopied.push({ ...line(s, run.accountId, run.region), reasons: [...e.reasons, ...key] });
+      const would = { ...line(s, run.accountId, run.region), reasons: [...e.reasons, ...key] };
+      if (c.listedCopied.length < MAX_LISTED) c.listedCopied.push(would);
+      record('would-copy', would);
     } else if (s.encrypted && !policy.copy.kmsKeyId) {
       fail(
         s.arn,

@@ -152,6 +152,7 @@ export async function createRound(
       if (o.result === 'created') {
         e.created++;
         if (e.listedCreated.length < MAX_LISTED) e.listedCreated.push(o.line);
+        deps.record?.({ action: 'created', part: 'elastic', ...o.line });
       } else if (o.result === 'adopted') {
         e.adopted++;
         if (o.tagged) out.tagged++;
@@ -192,14 +193,15 @@ export async function planCreates(
     if (existing.has(`${arn}|${name}`)) e.adopted++;
     else if (clusterRule(c.status) === 'snapshot' || clusterRule(c.status) === 'wait') {
       e.wouldCreate++;
-      if (e.listedCreated.length < MAX_LISTED)
-        e.listedCreated.push({
-          arn: `(would create) ${name}`,
-          name,
-          of: c.clusterName ?? arn,
-          time: run.slot,
-          reasons: ['this slot has no snapshot yet'],
-        });
+      const line = {
+        arn: `(would create) ${name}`,
+        name,
+        of: c.clusterName ?? arn,
+        time: run.slot,
+        reasons: ['this slot has no snapshot yet'],
+      };
+      if (e.listedCreated.length < MAX_LISTED) e.listedCreated.push(line);
+      deps.record?.({ action: 'would-create', part: 'elastic', ...line });
     }
   }
   return { elastic: { ...e, cursor: undefined, retry: [], stage: 'retention', doneAt: deps.now().toISOString() }, failures };

@@ -132,6 +132,8 @@ export class Model {
   /** Most copies seen in flight at once. */
   maxCopiesInFlight = 0;
   readonly description?: string;
+  /** The rehearsal runs this world has seen (world.runs). */
+  runs: World['runs'];
 
   constructor(world: World) {
     this.accountId = world.accountId;
@@ -141,6 +143,7 @@ export class Model {
     this.quotas = world.quotas;
     this.kmsKeys = world.kmsKeys;
     this.description = world.description;
+    this.runs = [...world.runs];
     this.faults = world.faults.map((f) => ({ ...f, left: f.count ?? Number.POSITIVE_INFINITY }));
     for (const c of world.elasticClusters) {
       const arn = c.arn ?? this.elasticArn('cluster', c.name);
@@ -400,6 +403,7 @@ export class Model {
         tags: s.tags,
         ...(s.copyMinutes !== undefined ? { copyMinutes: s.copyMinutes } : {}),
       })),
+      runs: this.runs,
       faults: this.faults.filter((f) => f.left > 0).map(({ left, ...f }) => ({ ...f, ...(Number.isFinite(left) ? { count: left } : {}) })),
     };
   }

@@ -64,7 +64,8 @@ function sendXml(res: ServerResponse, status: number, xml: string) {
 
 export type ExtraHandler = (service: string, req: IncomingMessage, body: string, res: ServerResponse) => Promise<boolean>;
 
-export async function startStandIn(world: World, extra?: ExtraHandler): Promise<StandIn> {
+/** Starts the stand-in on 127.0.0.1 (`port` 0: any free port). */
+export async function startStandIn(world: World, extra?: ExtraHandler, port = 0): Promise<StandIn> {
   const model = new Model(world);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -132,11 +133,11 @@ export async function startStandIn(world: World, extra?: ExtraHandler): Promise<
       if (!res.headersSent) sendJson(res, 500, { message: String(err) }, { 'x-amzn-errortype': 'InternalServerException' });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const { port: bound } = server.address() as AddressInfo;
   return {
     model,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

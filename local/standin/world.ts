@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-const iso = z.iso.datetime({ offset: true });
+const iso = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a time zone, such as 2026-11-22T02:00:00Z' });
 const account = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const tags = z.record(z.string(), z.string()).default({});
 
@@ -168,6 +168,12 @@ export const worldSchema = z
     clusterSnapshots: z.array(clusterSnapshotSchema).default([]).describe('Cluster snapshots owned by this account (RDS API)'),
     sharedSnapshots: z.array(sharedSnapshotSchema).default([]).describe('Cluster snapshots other accounts share with this one'),
     faults: z.array(faultSchema).default([]),
+    runs: z
+      .array(z.strictObject({ policy: z.string(), slot: iso, execution: z.string() }))
+      .default([])
+      .describe(
+        "Rehearsal runs this world has seen (npm start --save-world records each): loaded again without --now, the next run is the policy's next scheduled slot",
+      ),
   })
   .superRefine((w, ctx) => {
     // Identifiers AWS keeps unique must be unique here too; a duplicate names both places.

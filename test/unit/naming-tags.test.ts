@@ -53,19 +53,26 @@ describe('snapshot names', () => {
 });
 
 describe('tags', () => {
-  it('checks docdb-elastic keys with the model pattern (the +-= range admits digits)', () => {
+  it('checks docdb-elastic keys with the model pattern (the +-= range admits digits), and says the rule in words', () => {
     expect(tagProblem('docdb-elastic', 'cost-center2', 'x')).toBeUndefined();
-    expect(tagProblem('docdb-elastic', 'aws:foo', 'x')).toMatch(/must match/);
-    expect(tagProblem('docdb-elastic', 'has space', 'x')).toMatch(/must match/);
-    expect(tagProblem('docdb-elastic', 'at@sign', 'x')).toMatch(/must match/);
+    expect(tagProblem('docdb-elastic', 'a,b;c<d', 'x')).toBeUndefined();
+    expect(tagProblem('docdb-elastic', 'aws:foo', 'x')).toBe('key "aws:foo" must not start with aws: (docdb-elastic)');
+    expect(tagProblem('docdb-elastic', 'has space', 'x')).toBe(
+      'key "has space" may contain only letters A-Z and a-z, digits 0-9 and + , - . / : ; < = _, not a space (docdb-elastic)',
+    );
+    expect(tagProblem('docdb-elastic', 'at@sign', 'x')).toMatch(/may contain only .*, not "@" \(docdb-elastic\)$/);
     expect(tagProblem('docdb-elastic', 'k'.repeat(129), 'x')).toMatch(/1-128/);
     expect(tagProblem('docdb-elastic', 'k', 'v'.repeat(257))).toMatch(/256/);
+    for (const problem of [tagProblem('docdb-elastic', 'a b', 'x'), tagProblem('docdb-elastic', 'aws:x', 'x')]) {
+      expect(problem).not.toMatch(/\^|\$|\[|\(\?/);
+    }
   });
   it('checks RDS keys and values', () => {
     expect(tagProblem('rds', 'team', 'platform ops')).toBeUndefined();
     expect(tagProblem('rds', 'rds:x', 'y')).toMatch(/aws: or rds:/);
-    expect(tagProblem('rds', 'a#b', 'y')).toMatch(/letters/);
-    expect(tagProblem('rds', 'ok', 'bad#value')).toMatch(/value/);
+    expect(tagProblem('rds', 'a#b', 'y')).toBe('key "a#b" may contain only letters, digits, spaces and _ . : / = + - @, not "#" (rds)');
+    expect(tagProblem('rds', 'ok', 'bad#value')).toMatch(/^value of "ok" may contain only/);
+    expect(tagProblem('rds', 'ok', 'aws:x')).toBe('value of "ok" must not start with aws: or rds: (rds)');
   });
   it('composes ownership over static over source, and drops what does not fit', () => {
     const own = ownershipTags({ policy: 'daily', target: 't', runId: 'r', createdAt: SLOT });

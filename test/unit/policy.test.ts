@@ -61,12 +61,12 @@ describe('policy file', () => {
     [
       'reserved tag',
       `policies: [{name: daily, elastic: {clusterArns: ['${ARN}']}, tags: {static: {'backup-orchestrator:x': y}}}]`,
-      'policy "daily": tags.static.backup-orchestrator:x: key prefix backup-orchestrator: is reserved',
+      'policy "daily": tags.static."backup-orchestrator:x": the key prefix backup-orchestrator: is reserved for the tags the orchestrator sets itself: rename the key',
     ],
     [
       'aws tag',
       `policies: [{name: daily, elastic: {clusterArns: ['${ARN}']}, tags: {static: {'aws:x': y}}}]`,
-      'tags.static.aws:x: key "aws:x" must match',
+      'policy "daily": tags.static."aws:x": the tag key must not start with "aws:" (AWS reserves the prefixes aws: and rds: for its own tags): rename the key',
     ],
     [
       'required tag',
@@ -76,7 +76,7 @@ describe('policy file', () => {
     [
       'unknown field',
       `policies: [{name: daily, elastic: {clusterArns: ['${ARN}']}, retension: {}}]`,
-      'policy "daily": (whole policy): Unrecognized key',
+      'policy "daily": unknown field "retension": did you mean "retention"?',
     ],
     ['no targets', 'policies: [{name: daily}]', 'policy "daily": elastic: a policy needs elastic targets, copy rules or both'],
     [
@@ -91,7 +91,7 @@ describe('policy file', () => {
     ],
     ['bad name', `policies: [{name: 1st, elastic: {clusterArns: ['${ARN}']}}]`, 'policy "1st": name: must start with a letter'],
     ['no policies', 'policies: []', 'policy file: policies: define at least one policy'],
-    ['not yaml', 'policies: [', 'policy file: not valid YAML'],
+    ['not yaml', 'policies: [', 'policy file: YAML syntax error at line 1, column 12: '],
   ])('names the policy, field and rule: %s', (_what, yaml, expected) => {
     expect(errorOf(yaml)).toContain(expected);
   });

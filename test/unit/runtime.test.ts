@@ -67,6 +67,7 @@ describe('makeHandler (Powertools middlewares)', () => {
 
   it('lets a named error leave as it is and maps anything else onto one', async () => {
     capture();
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const throwing = (err: unknown) => makeHandler(() => Promise.reject(err as Error), deps());
     await expect(throwing(new ThrottlingError('slow down'))({}, context)).rejects.toMatchObject({ name: 'ThrottlingError' });
     const sdk = Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });

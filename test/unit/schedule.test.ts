@@ -23,8 +23,47 @@ describe('schedule expressions', () => {
     ['rate(2 day)', /a value above 1 takes the plural unit, e.g. rate\(2 days\)/],
     ['rate(5 weeks)', /unit minute\(s\), hour\(s\) or day\(s\)/],
     ['at(2026-01-01T00:00:00)', /must be a cron\(\.\.\.\) or rate\(\.\.\.\) expression/],
+    ['cron(? 3 * * ? *)', /minutes "\?": \? may stand only alone, in day-of-month or day-of-week/],
+    ['cron(0 3 1# * ? *)', /day-of-month "1#": # may stand only in day-of-week/],
+    ['cron(0 3 ? * 6#6 *)', /day-of-week "6#6": the week after # must be 1-5/],
+    ['cron(0 3 ? * 9L *)', /day-of-week "9" is out of range: use 1-7 or SUN-SAT/],
+    ['cron(0 3 32W * ? *)', /day-of-month "32" is out of range: use 1-31/],
+    ['cron(0 3 * * ? 1969)', /year "1969" is out of range: use 1970-2199/],
+    ['cron(0 5-1 * * ? *)', /hours "5-1": the range runs backwards/],
+    ['cron(0/0 3 * * ? *)', /minutes "0\/0": the step after \/ must be a whole number of at least 1/],
+    ['cron(x 3 * * ? *)', /minutes "x" is not a value of the field: use 0-59/],
+    ['cron(0 3 1,,2 * ? *)', /day-of-month "1,,2" is not a valid field/],
   ])('%s is refused with a message that says why and shows a valid form', (expr, message) => {
     expect(() => parseSchedule(expr)).toThrow(message);
+  });
+
+  it.each([
+    'cron(30 1 * * * *)',
+    'cron(0 3 ? * ? *)',
+    'cron(61 1 * * ? *)',
+    'cron(0 24 * * ? *)',
+    'cron(0 3 * 13 ? *)',
+    'cron(0 3 ? * 8 *)',
+    'cron(0 3 ? * 6#6 *)',
+    'cron(0 3 * * ? 1969)',
+    'cron(0 3 * *)',
+    'rate(0 days)',
+    'rate(1 days)',
+    'rate(2 day)',
+    'rate(5 weeks)',
+    'at(2026-01-01T00:00:00)',
+  ])('the message for %s names the expression and shows an example that is itself valid', (expr) => {
+    let message = '';
+    try {
+      parseSchedule(expr);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.startsWith(`"${expr}"`)).toBe(true);
+    const shown = message.slice(Math.max(message.indexOf('for example'), message.indexOf('e.g.')));
+    const examples = [...shown.matchAll(/(?:cron|rate)\([^)]*\)/g)].map((m) => m[0]);
+    expect(examples.length, message).toBeGreaterThan(0);
+    for (const example of examples) expect(() => parseSchedule(example), example).not.toThrow();
   });
 
   it.each([
@@ -39,6 +78,14 @@ describe('schedule expressions', () => {
     'rate(1 day)',
     'rate(12 hours)',
     'rate(1 minute)',
+    'rate(30 minutes)',
+    'cron(30 2 * * ? *)',
+    'cron(0 3,15 * * ? *)',
+    'cron(0 3 1 JAN,JUL ? *)',
+    'cron(0 3 ? * FRIL *)',
+    'cron(0 3 ? * fri#2 *)',
+    'cron(0 3 ? * 1/2 *)',
+    'cron(0 3 * * ? 2026-2030)',
   ])('%s is accepted', (expr) => {
     expect(() => parseSchedule(expr)).not.toThrow();
   });

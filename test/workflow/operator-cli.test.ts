@@ -4,6 +4,10 @@
  * real workflow in the local interpreter.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diffWorlds } from '../../local/diff.js';
 import { controlPlane } from '../../local/standin/services/sfn.js';
@@ -24,9 +28,13 @@ afterEach(async () => {
   await standIn.close();
 });
 
-function cli(...args: string[]): Promise<{ code: number | null; lines: unknown[]; err: string }> {
+type Env = Record<string, string | undefined>;
+function cli(...args: string[]): Promise<{ code: number | null; lines: unknown[]; err: string; out: string }> {
+  return cliWith({}, ['--stack', STACK, ...args]);
+}
+function cliWith(env: Env, args: string[]): Promise<{ code: number | null; lines: unknown[]; err: string; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/index.ts', '--stack', STACK, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/index.ts', ...args], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
@@ -35,6 +43,7 @@ function cli(...args: string[]): Promise<{ code: number | null; lines: unknown[]
         AWS_ACCESS_KEY_ID: 'AKIASTANDIN',
         AWS_SECRET_ACCESS_KEY: 'x',
         AWS_ENDPOINT_URL: standIn.url,
+        ...env,
       },
     });
     let out = '';
@@ -44,11 +53,14 @@ function cli(...args: string[]): Promise<{ code: number | null; lines: unknown[]
     child.on('close', (code) =>
       resolve({
         code,
-        lines: out
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l)),
+        out,
+        lines: out.startsWith('{')
+          ? out
+              .trim()
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l))
+          : [],
         err,
       }),
     );
@@ -82,12 +94,75 @@ describe('operator CLI', () => {
     const partial = await cli('start', '--policy', 'daily', '--follow', '--interval', '0.05');
     expect(partial.code).toBe(3);
     expect(partial.lines[1]).toMatchObject({ data: { status: 'PARTIAL', summary: { failed: 1 } } });
-    const failed = await cli('start', '--policy', 'nope', '--follow', '--interval', '0.05');
-    expect(failed.code).toBe(1);
-    expect(failed.lines[1]).toEqual({
+    // A run that fails is exit 1, and so is its status; the envelope says success: false.
+    const sfn = new SFNClient({ region: 'us-east-1', endpoint: standIn.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: control.stateMachineArn(),
+        input: JSON.stringify({ policy: 'daily', skip: ['nothing'] }),
+      }),
+    );
+    await control.done();
+    const status = await cli('status', executionArn ?? '');
+    expect(status.code).toBe(1);
+    expect(status.lines[0]).toMatchObject({
       success: false,
-      error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('unknown policy "nope"') },
+      error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(/^run FAILED: input\.skip/) },
+      data: { status: 'FAILED' },
     });
+  });
+
+  it('refuses invalid input before starting anything, with or without --follow (exit 2)', async () => {
+    const nope = await cli('start', '--policy', 'nope', '--follow', '--interval', '0.05');
+    expect(nope.code).toBe(2);
+    expect(nope.lines[0]).toMatchObject({
+      success: false,
+      error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('--policy: unknown policy "nope"') },
+    });
+    const other = 'arn:aws:docdb-elastic:eu-west-1:123456789012:cluster/6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+    const elsewhere = await cli('start', '--policy', 'daily', '--targets', other);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.lines[0]).toMatchObject({ error: { message: '--targets 1: cluster is in eu-west-1, not us-east-1' } });
+    expect(control.executions.size).toBe(0);
+  });
+
+  it('start --slot re-runs a scheduled slot: what the first attempt made is adopted, not made again', async () => {
+    const first = await cli('start', '--policy', 'daily', '--slot', '2026-11-22T02:00:00Z', '--follow', '--interval', '0.05');
+    expect(first.lines[1]).toMatchObject({ data: { slot: '2026-11-22T02:00:00.000Z', summary: { created: 2 } } });
+    const again = await cli('start', '--policy', 'daily', '--slot', '2026-11-22T02:00:00Z', '--follow', '--interval', '0.05');
+    expect(again.code).toBe(0);
+    expect(again.lines[1]).toMatchObject({ data: { slot: '2026-11-22T02:00:00.000Z', summary: { created: 0, skipped: 4 } } });
+  });
+
+  it('prints its help when called bare, and explains a missing region (exit 2); --region and --profile are flags', async () => {
+    const bare = await cliWith({}, []);
+    expect(bare.code).toBe(0);
+    expect(bare.out).toMatch(/^Usage: backup-orchestrator \[options\] \[command\]/);
+    expect(bare.out).toMatch(/--region <region>/);
+    expect(bare.out).toMatch(/--profile <name>/);
+    const home = mkdtempSync(join(tmpdir(), 'bo-home-'));
+    const noRegion = await cliWith({ AWS_REGION: undefined, HOME: home }, ['--stack', STACK, 'status']);
+    expect(noRegion.code).toBe(2);
+    expect(noRegion.lines[0]).toMatchObject({
+      error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(/set AWS_REGION, pass --region/) },
+    });
+    const withFlag = await cliWith({ AWS_REGION: undefined, HOME: home }, ['--region', 'us-east-1', '--stack', STACK, 'status']);
+    expect(withFlag.lines[0]).toMatchObject({ success: false, error: { code: 'NOT_FOUND', message: 'the state machine has no runs yet' } });
+    writeFileSync(
+      join(home, 'config'),
+      '[profile standin]\nregion = us-east-1\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = x\n',
+    );
+    const profile = await cliWith(
+      {
+        AWS_REGION: undefined,
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        HOME: home,
+        AWS_CONFIG_FILE: join(home, 'config'),
+      },
+      ['--profile', 'standin', '--stack', STACK, 'status'],
+    );
+    expect(profile.lines[0]).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
   it('plan shows what would be created, copied and deleted, and why, changing nothing', async () => {
@@ -112,6 +187,11 @@ describe('operator CLI', () => {
     expect(data.copied.filter((c) => c.reasons.some((x) => x.startsWith('encrypted: copied with arn:aws:kms:')))).toHaveLength(1);
     expect(data.plan.delete).toBeGreaterThan(0);
     for (const d of data.deleted) expect(d.reasons.length).toBeGreaterThan(0);
+    // every snapshot, not the report's first 20: what would be deleted, and what is kept and why
+    const all = (r.lines[0] as { data: { snapshots: Record<string, { reasons?: string[] }[]>; summary: { kept: number } } }).data;
+    expect(all.snapshots['would-delete']).toHaveLength(data.plan.delete);
+    expect(all.snapshots.kept).toHaveLength(all.summary.kept);
+    for (const k of all.snapshots.kept ?? []) expect(k.reasons?.length).toBeGreaterThan(0);
     expect(diffWorlds(before, standIn.model.toWorld())).toEqual({ created: [], copied: [], deleted: [], tagged: [] });
     expect(Object.keys(standIn.model.calls).filter((op) => /^(Create|Copy|Delete|Tag|AddTags)/.test(op))).toEqual([]);
   });
