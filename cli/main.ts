@@ -23,7 +23,12 @@ import { loadPolicyFile } from '../functions/runtime/config.js';
 import { type ErrorCode, NotFoundError, ValidationError } from '../functions/domain/errors.js';
 import { toOrchestratorError } from '../functions/aws/errors.js';
 import { createLogger } from '../functions/runtime/telemetry.js';
-import { addRunFlags, checkRunInput, type RunFlags, runInputOf } from './options.js';
+import { auditCoverage, auditTable } from '../functions/audit-coverage/audit-coverage.js';
+import { findPolicy } from '../functions/domain/policy.js';
+import type { Deps } from '../functions/runtime/deps.js';
+import { drillInputSchema, startDrills } from '../functions/start-drills/start-drills.js';
+import { lastDrills as lastDrills_ } from '../functions/workflow/drills.js';
+import { addRunFlags, checkRunInput, flagMessage, type RunFlags, runInputOf } from './options.js';
 import { plan } from './plan.js';
 import { progressLine } from './progress.js';
 import type { Progress } from '../functions/domain/run.js';
@@ -79,16 +84,20 @@ async function awsOf(g: Globals): Promise<Aws> {
   return { region, config: { region, ...profile } };
 }
 
-async function stateMachineArn(g: Globals, aws: Aws): Promise<string> {
-  if (g.stateMachineArn) {
+async function stateMachineArn(
+  g: Globals,
+  aws: Aws,
+  output: 'StateMachineArn' | 'DrillStateMachineArn' = 'StateMachineArn',
+): Promise<string> {
+  if (g.stateMachineArn && output === 'StateMachineArn') {
     if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/.test(g.stateMachineArn)) {
       throw new ValidationError('--state-machine-arn: must be a Step Functions state machine ARN');
     }
     return g.stateMachineArn;
   }
   const res = await new CloudFormationClient(aws.config).send(new DescribeStacksCommand({ StackName: g.stack }));
-  const arn = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'StateMachineArn')?.OutputValue;
-  if (!arn) throw new NotFoundError(`stack ${g.stack} has no StateMachineArn output`);
+  const arn = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === output)?.OutputValue;
+  if (!arn) throw new NotFoundError(`stack ${g.stack} has no ${output} output`);
   return arn;
 }
 
@@ -150,6 +159,28 @@ async function follow(sfn: SFNClient, executionArn: string, intervalMs: number, 
   }
 }
 
+/** What a core needs when the CLI runs it in-process against the account (read-only commands). */
+function cliDeps(aws: Aws, policyFile: PolicyFile, policyPath: string): Deps {
+  return {
+    config: {
+      region: aws.region,
+      logLevel: 'SILENT',
+      metricsNamespace: 'BackupOrchestrator',
+      tracing: false,
+      policyFile,
+      policyPath,
+      deployedAt: new Date(0),
+    },
+    clients: createClients(aws.region, aws.config.profile ? { profile: aws.config.profile } : {}),
+    now: () => new Date(),
+    logger: createLogger('SILENT'),
+    emit: () => undefined,
+    budgetEndsAt: () => Number.POSITIVE_INFINITY,
+  };
+}
+
+const accountOf = async (aws: Aws) => (await new STSClient(aws.config).send(new GetCallerIdentityCommand({}))).Account ?? '';
+
 /** The policy file for checks before a start: --config, else policies.yml when it is here. */
 function policyFileFor(config: string | undefined): PolicyFile | undefined {
   if (config !== undefined) return loadPolicyFile(config);
@@ -198,7 +229,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .command('status')
     .description('status of a run (the latest when EXECUTION_ARN is omitted); a run that failed, timed out or was stopped exits 1')
     .argument('[execution-arn]')
-    .action(async (arn?: string) => {
+    .option('--drills', "add the last restore drill of each of the run's policy's targets (snapshot, result, restore time)")
+    .option('--config <file>', 'policy file for --drills', 'policies.yml')
+    .action(async (arn: string | undefined, o: { drills?: boolean; config: string }) => {
       if (arn !== undefined && !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
         throw new ValidationError('execution-arn: must be a Step Functions execution ARN');
       }
@@ -211,6 +244,24 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         if (!executionArn) throw new NotFoundError('the state machine has no runs yet');
       }
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      let lastDrills: unknown;
+      if (o.drills) {
+        const policyFile = loadPolicyFile(o.config);
+        const policyName = (parseOutput(d.input) as { policy?: string } | undefined)?.policy;
+        const policy = policyName ? findPolicy(policyFile, policyName) : undefined;
+        if (!policy?.restoreDrill)
+          throw new ValidationError(`--drills: the run's policy "${policyName ?? '?'}" has no restoreDrill settings in ${o.config}`);
+        const account = await accountOf(aws);
+        const run = {
+          id: 'status',
+          policy: policy.name,
+          startedAt: new Date().toISOString(),
+          dryRun: true,
+          accountId: account,
+          region: aws.region,
+        };
+        lastDrills = await lastDrills_(cliDeps(aws, policyFile, o.config), run, policy);
+      }
       const data = {
         id: d.executionArn,
         created_at: d.startDate?.toISOString(),
@@ -218,6 +269,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         ...(d.stopDate ? { stopped_at: d.stopDate.toISOString() } : {}),
         ...(d.output ? { result: parseOutput(d.output) } : {}),
         ...(d.error ? { error: d.error, cause: parseOutput(d.cause) } : {}),
+        ...(lastDrills ? { lastDrills } : {}),
       };
       if (ENDED_BADLY.has(d.status ?? '')) {
         io.out(JSON.stringify({ success: false, error: failedRun(d).error, data }));
@@ -235,24 +287,89 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .action(async (o: { policy: string; config: string; targets?: string[] }) => {
       const policyFile = loadPolicyFile(o.config);
       const aws = await awsOf(globals());
-      const account = (await new STSClient(aws.config).send(new GetCallerIdentityCommand({}))).Account ?? '';
-      const deps = {
-        config: {
-          region: aws.region,
-          logLevel: 'SILENT' as const,
-          metricsNamespace: 'BackupOrchestrator',
-          tracing: false,
-          policyFile,
-          policyPath: o.config,
-          deployedAt: new Date(0),
-        },
-        clients: createClients(aws.region, aws.config.profile ? { profile: aws.config.profile } : {}),
-        now: () => new Date(),
-        logger: createLogger('SILENT'),
-        emit: () => undefined,
-        budgetEndsAt: () => Number.POSITIVE_INFINITY,
-      };
-      ok(io, await plan(deps, account, o.policy, o.targets));
+      const account = await accountOf(aws);
+      const deps = cliDeps(aws, policyFile, o.config);
+      const result = await plan(deps, account, o.policy, o.targets);
+      // A policy with restore drills: what its next drill run would restore, and its cluster-hour estimate.
+      const drills = findPolicy(policyFile, o.policy)?.restoreDrill
+        ? (
+            await startDrills(
+              { input: { policy: o.policy, dryRun: true }, execution: { name: 'plan', startTime: new Date().toISOString() } },
+              deps,
+              account,
+            )
+          ).progress
+        : undefined;
+      ok(io, {
+        ...result,
+        ...(drills
+          ? {
+              drills: {
+                restore: drills.drills.map((d) => ({
+                  target: d.target,
+                  of: d.of,
+                  snapshot: d.snapshotArn,
+                  snapshotTime: d.snapshotTime,
+                  cluster: d.cluster,
+                })),
+                skipped: drills.skipped,
+                leakedClusters: drills.swept,
+                clusterHoursEstimate: drills.clusterHours.estimate,
+                monthlyCap: drills.clusterHours.cap,
+              },
+            }
+          : {}),
+      });
+    });
+
+  program
+    .command('drill')
+    .description('start a restore drill run of a policy (the drill workflow); prints {"success":true,"data":{"id":...}}')
+    .requiredOption('--policy <name>', 'policy whose snapshots to drill')
+    .option('--dry-run', 'say what would be restored, restore nothing')
+    .option('--targets <target...>', 'only these targets (elastic cluster ARNs, <account>:<source cluster>)')
+    .option('--config <file>', 'policy file to check the input against (default: policies.yml when present)')
+    .option('--follow', 'show progress until the run ends, and exit with its status')
+    .option('--interval <seconds>', 'poll interval for --follow', '10')
+    .action(async (o: { policy: string; dryRun?: boolean; targets?: string[]; config?: string; follow?: boolean; interval: string }) => {
+      const input = { policy: o.policy, ...(o.dryRun ? { dryRun: true } : {}), ...(o.targets ? { targets: o.targets } : {}) };
+      const parsed = drillInputSchema.safeParse(input);
+      if (!parsed.success)
+        throw new ValidationError(flagMessage(parsed.error.issues.map((i) => `input.${i.path.join('.')}: ${i.message}`).join('; ')));
+      const policyFile = policyFileFor(o.config);
+      if (policyFile) {
+        const policy = findPolicy(policyFile, o.policy);
+        if (!policy) throw new ValidationError(`--policy: unknown policy "${o.policy}"`);
+        if (!policy.restoreDrill) throw new ValidationError(`--policy: policy "${o.policy}" has no restoreDrill settings`);
+      }
+      const interval = Number(o.interval);
+      if (!Number.isFinite(interval) || interval < 0 || interval > 3600) throw new ValidationError('--interval: must be 0-3600 seconds');
+      const aws = await awsOf(globals());
+      const sfn = new SFNClient(aws.config);
+      const res = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: await stateMachineArn(globals(), aws, 'DrillStateMachineArn'),
+          input: JSON.stringify(parsed.data),
+        }),
+      );
+      ok(io, { id: res.executionArn, created_at: (res.startDate ?? new Date()).toISOString() });
+      if (o.follow) throw new Exit(await follow(sfn, res.executionArn ?? '', interval * 1000, io));
+    });
+
+  program
+    .command('audit')
+    .description(
+      'classify every cluster of the account and region, and every source cluster behind shared snapshots: protected, excluded, allowed or unprotected',
+    )
+    .option('--config <file>', 'policy file', 'policies.yml')
+    .option('--json', 'print the JSON envelope instead of the table')
+    .action(async (o: { config: string; json?: boolean }) => {
+      const policyFile = loadPolicyFile(o.config);
+      const aws = await awsOf(globals());
+      const report = await auditCoverage(cliDeps(aws, policyFile, o.config), await accountOf(aws));
+      if (o.json) ok(io, report);
+      else io.out(auditTable(report));
+      if (report.counts.unprotected > 0) throw new Exit(3);
     });
 
   program

@@ -18,7 +18,9 @@ import type { Progress, RunInput, SnapshotAction, SnapshotLine } from '../functi
 import { firstSlotAfter } from '../functions/domain/schedule.js';
 import { loadPolicyFile } from '../functions/runtime/config.js';
 import { diffWorlds, type WorldDiff } from './diff.js';
-import { type RunResult, runWorkflow } from './runner.js';
+import type { DrillProgress } from '../functions/domain/drill.js';
+import type { DrillEnvelope } from '../functions/report-drills/report-drills.js';
+import { DRILL_DEFINITION_PATH, type RunResult, runWorkflow } from './runner.js';
 import { Model } from './standin/model.js';
 import { type StandIn, startStandIn } from './standin/server.js';
 import { controlPlane } from './standin/services/sfn.js';
@@ -45,6 +47,8 @@ export interface Options {
   input: RunInput;
   saveWorld?: string;
   json: boolean;
+  /** Run the policy's restore drill instead of its backup. */
+  drill: boolean;
   serve?: { port: number };
   /** How the run's slot was chosen, for the first line of the output. */
   slotFrom: 'now' | 'schedule' | 'flag';
@@ -57,6 +61,7 @@ interface Flags extends RunFlags {
   now?: string;
   saveWorld?: string;
   json?: boolean;
+  drill?: boolean;
   serve?: boolean;
   port: string;
 }
@@ -77,6 +82,7 @@ export function program(): Command {
       "write the stand-in's final state as a world file; run it again with --world for the next scheduled slot",
     )
     .option('--json', 'print one JSON document on stdout: {"result", "snapshots", "diff"}')
+    .option('--drill', "run the policy's restore drill (the drill workflow) instead of its backup")
     .option('--serve', 'start the stand-in for the operator CLI and print the settings that point the CLI at it')
     .option('--port <n>', 'port for --serve', '4510')
     .helpOption('--help', 'this text')
@@ -149,7 +155,11 @@ export function parseOptions(argv: string[]): Options | 'help' {
   if (unknownInput.length > 0) throw new UsageError(`--input: unknown field "${unknownInput[0]}"`);
   let input!: RunInput;
   usage(() => (input = runInputOf(merged)));
-  usage(() => checkRunInput(input, { policyFile, accountId: world.accountId, region: world.region }));
+  if (flags.drill) {
+    const p = findPolicy(policyFile, input.policy);
+    if (!p?.restoreDrill) throw new UsageError(`--drill: policy "${input.policy}" has no restoreDrill settings in ${flags.config}`);
+    if (input.skip || input.scheduledTime) throw new UsageError('--drill: takes --policy, --dry-run and --targets only');
+  } else usage(() => checkRunInput(input, { policyFile, accountId: world.accountId, region: world.region }));
 
   let slotFrom: Options['slotFrom'] = input.scheduledTime ? 'flag' : 'now';
   if (flags.now !== undefined) {
@@ -187,6 +197,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     input,
     ...(flags.saveWorld !== undefined ? { saveWorld: flags.saveWorld } : {}),
     json: flags.json === true,
+    drill: flags.drill === true,
     ...(flags.serve ? { serve: { port } } : {}),
     slotFrom,
   };
@@ -259,6 +270,66 @@ function printSummary(result: RunResult, lists: SnapshotLists): void {
   if (d.failuresOmitted > 0) out(`  ... and ${d.failuresOmitted} more failures (the run's logs have each one)`);
 }
 
+/** `npm start -- --drill`: the drill workflow for the policy, with progress and a summary. */
+async function rehearseDrill(opts: Options): Promise<number> {
+  const { world, policyFile, input } = opts;
+  const before = new Model(structuredClone(world)).toWorld();
+  let finalWorld: World | undefined;
+  const start = Date.parse(world.now);
+  const result = await runWorkflow({
+    world,
+    policyFile,
+    definitionPath: DRILL_DEFINITION_PATH,
+    input: { policy: input.policy, ...(input.dryRun ? { dryRun: true } : {}), ...(input.targets ? { targets: input.targets } : {}) },
+    onEvent: (e, model) => {
+      const elapsed = fmtDuration((model.nowMs - start) / 1000);
+      if (e.type === 'StateEntered' && e.state && e.state !== 'Next Drill Step?' && e.state !== 'Wait For Drills')
+        process.stderr.write(`[+${elapsed}] ${e.state}\n`);
+      if (e.type === 'StateExited' && (e.state === 'Check Drills' || e.state === 'Start Drills')) {
+        const p = (e.output as { progress?: DrillProgress }).progress ?? (e.output as DrillProgress | undefined);
+        if (p?.drills)
+          process.stderr.write(
+            `[+${elapsed}]   ${p.drills.map((d) => `${d.of}: ${d.phase}${d.restoreSeconds !== undefined ? ` (restored in ${d.restoreSeconds} s)` : ''}`).join('; ')}\n`,
+          );
+      }
+      if (e.type === 'ExecutionSucceeded' || e.type === 'ExecutionFailed') finalWorld = model.toWorld();
+    },
+  });
+  const after = finalWorld ?? before;
+  if (opts.saveWorld) writeFileSync(opts.saveWorld, `${JSON.stringify(after, null, 2)}\n`);
+  const envelope =
+    result.status === 'SUCCEEDED'
+      ? result.output
+      : (safeJson(result.cause) ?? { success: false, error: { code: 'INTERNAL_ERROR', message: result.cause } });
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ result: envelope }, null, 2)}\n`);
+  } else if (result.status === 'SUCCEEDED') {
+    const d = (envelope as DrillEnvelope).data;
+    const out = (line = '') => process.stdout.write(`${line}\n`);
+    out('');
+    out(
+      `Drill run ${d.id}: ${d.status}${d.dryRun ? ' (dry run: nothing restored)' : ''}, ${fmtDuration(result.virtualSeconds)} of virtual time`,
+    );
+    out(
+      `  ${d.summary.passed} passed, ${d.summary.failed} failed, ${d.summary.leaked} drill clusters left behind, ${d.summary.swept} leaked ones swept, ${d.summary.skipped} targets skipped`,
+    );
+    out(
+      `  cluster-hours: ${d.clusterHours.thisRun} this run, ${d.clusterHours.usedThisMonth} earlier this month, cap ${d.clusterHours.cap}`,
+    );
+    for (const x of d.drills)
+      out(
+        `  ${x.result.toUpperCase()}  ${x.of}: ${x.snapshot} (${x.snapshotTime}) -> ${x.cluster}${x.restoreSeconds !== undefined ? `, restored in ${x.restoreSeconds} s` : ''}${x.message ? `: ${x.message}` : ''}`,
+      );
+    for (const s of d.skipped) out(`  SKIPPED  ${s.target}: ${s.reason}`);
+    const drillClusters =
+      after.elasticClusters.filter((c) => !c.deleted && c.name.startsWith('drill-')).length +
+      (after.dbClusters ?? []).filter((c) => c.id.startsWith('drill-')).length;
+    out(`  drill clusters in the world now: ${drillClusters}${drillClusters > 0 ? ' (being deleted, or leaked: see above)' : ''}`);
+  } else process.stdout.write(`\nDrill run FAILED: ${result.error}\n${result.cause ?? ''}\n`);
+  if (result.status === 'FAILED') return 1;
+  return (envelope as DrillEnvelope).data.status === 'SUCCEEDED' ? 0 : 3;
+}
+
 function safeJson(text: string | undefined): unknown {
   try {
     return text ? JSON.parse(text) : undefined;
@@ -305,6 +376,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (opts.serve) return serve({ ...opts, serve: opts.serve });
+  if (opts.drill) return rehearseDrill(opts);
   const { world, policyFile, input } = opts;
   // What serverless package would refuse because it cannot fit in a run: the rehearsal warns and runs it.
   for (const problem of fitProblems(policyFile)) process.stderr.write(`warning: ${problem} (serverless package refuses this)\n`);

@@ -12,10 +12,17 @@ import { parse as parseYaml } from 'yaml';
 import * as applyRetention from '../functions/apply-retention/handler.js';
 import * as applyTags from '../functions/apply-tags/handler.js';
 import * as checkOperations from '../functions/check-operations/handler.js';
+import * as auditCoverage from '../functions/audit-coverage/handler.js';
+import * as checkDrills from '../functions/check-drills/handler.js';
+import * as cleanUpDrills from '../functions/clean-up-drills/handler.js';
 import * as describeFailure from '../functions/describe-failure/handler.js';
+import * as reportDrills from '../functions/report-drills/handler.js';
+import * as startDrills from '../functions/start-drills/handler.js';
 import * as report from '../functions/report/handler.js';
 import { createClients } from '../functions/aws/clients.js';
 import { deepFreeze, freezeResponses } from './freeze.js';
+import { recordMetrics } from './standin/services/cloudwatch.js';
+import { CallClock, type LambdaSettings, lambdaSettingsOf, paceClients, virtualRateLimiter } from './pace-clock.js';
 import { type Deps } from '../functions/runtime/deps.js';
 import { createLogger } from '../functions/runtime/telemetry.js';
 import { makeHandler } from '../functions/runtime/handler.js';
@@ -39,7 +46,25 @@ const CORES: Record<string, (event: any, deps: Deps, context: Context) => Promis
   applyRetention: applyRetention.core,
   report: report.core,
   describeFailure: describeFailure.core,
+  startDrills: startDrills.core,
+  checkDrills: checkDrills.core,
+  cleanUpDrills: cleanUpDrills.core,
+  reportDrills: reportDrills.core,
+  auditCoverage: auditCoverage.core,
 };
+
+/** The drill workflow's definition. */
+export const DRILL_DEFINITION_PATH = new URL('../statemachine/drill.asl.yml', import.meta.url);
+
+/** What a drill's validation function answers in the rehearsal (the Map state's `lambda:invoke`). */
+export type LocalValidator = (payload: { cluster: string; endpoint?: string; snapshotArn: string }) => {
+  passed: boolean;
+  message?: string;
+};
+const passAll: LocalValidator = (p) => ({
+  passed: true,
+  message: `reached ${p.endpoint ?? p.cluster} (the rehearsal's stand-in validator)`,
+});
 
 export interface StateEvent {
   type: string;
@@ -71,6 +96,17 @@ export interface RunResult {
   invocations: Record<string, number>;
   /** Handler wall time by function key, in ms. */
   lambdaMs: Record<string, number>;
+  /**
+   * Each Lambda attempt in virtual time: the calls it made took their latency on the stand-in's clock
+   * when the world paces calls (otherwise only SDK backoff moves the clock).
+   */
+  invocationLog: { state: string; fn: string; startedAt: string; seconds: number }[];
+  /** The longest invocation, in virtual seconds. */
+  maxInvocationSeconds: number;
+  /** Every invocation's virtual seconds, added up. */
+  lambdaSeconds: number;
+  /** GB-seconds: each invocation's virtual duration (rounded up to the ms, as Lambda bills) times its function's memory. */
+  lambdaGbSeconds: number;
   mapIterations: number;
   /** History events as Step Functions would record them (see historyEvents). */
   historyEvents: number;
@@ -115,6 +151,11 @@ export function loadDefinition(
     for (const [name, state] of Object.entries(states)) {
       out.typeOf[name] = state.Type;
       const ref = (state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+      if (state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke') {
+        // A policy's own function (a drill's validation): the rehearsal answers for it (RunOptions.validate).
+        out.functionOf[name] = 'lambdaInvoke';
+        state.Resource = `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-lambdaInvoke`;
+      }
       if (state.Type === 'Task' && ref) {
         out.functionOf[name] = ref[0];
         state.Resource = `arn:aws:lambda:${region}:${accountId}:function:backup-orchestrator-local-${ref[0]}`;
@@ -186,8 +227,17 @@ export interface RunOptions {
   crashAfter?: Record<string, number>;
   /** A stand-in request slower than this times out (and is retried), as a real hung call would. */
   requestTimeoutMs?: number;
+  /** What a drill's validation function answers (default: it passes). */
+  validate?: LocalValidator;
   /** Handler log level (default SILENT: the rehearsal prints its own progress). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * Stop the execution once its history events pass this (Step Functions fails a Standard execution at
+   * 25,000): the result is FAILED with error `States.HistoryLimit`.
+   */
+  maxHistoryEvents?: number;
+  /** Timeout and memory of functions serverless.yml does not define (the bench's naive variant). */
+  functionSettings?: Record<string, LambdaSettings>;
 }
 
 /** Points the SDK at the stand-in with its standard settings; no product code knows about it. */
@@ -195,6 +245,7 @@ export function useStandInEndpoints(standIn: StandIn): void {
   process.env.AWS_ENDPOINT_URL_DOCDB_ELASTIC = standIn.url;
   process.env.AWS_ENDPOINT_URL_RDS = standIn.url;
   process.env.AWS_ENDPOINT_URL_SFN = standIn.url;
+  process.env.AWS_ENDPOINT_URL_CLOUDWATCH = standIn.url;
   process.env.AWS_REGION = standIn.model.region;
   process.env.AWS_ACCESS_KEY_ID ??= 'AKIASTANDIN00000000';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'standin-secret';
@@ -261,6 +312,12 @@ class VirtualClock {
   }
 }
 const clocks = new WeakMap<Model, VirtualClock>();
+const callClocks = new WeakMap<Model, CallClock>();
+const callClockOf = (model: Model) => {
+  let c = callClocks.get(model);
+  if (!c) callClocks.set(model, (c = new CallClock(model)));
+  return c;
+};
 const clockOf = (model: Model) => {
   let c = clocks.get(model);
   if (!c) clocks.set(model, (c = new VirtualClock(model)));
@@ -272,16 +329,26 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   useStandInEndpoints(standIn);
   const emf: string[] = [];
   const logLevel = opts.logLevel ?? 'SILENT';
+  const pace = standIn.pace;
   // SDK retry backoff passes in virtual time, like the Wait states: the standard exponential delays.
-  const clients = createClients(model.region, {
-    backoffMs: (attempt) => {
-      model.advance(Math.min(20_000, 100 * 2 ** attempt) / 1000);
-      return 0;
-    },
-    requestTimeoutMs: opts.requestTimeoutMs ?? 2_000,
-  });
-  // The product must not mutate what AWS answered, nor its own input (local/freeze.ts).
-  freezeResponses(clients);
+  // With a paced world, calls and backoff take their time on the call clock (local/pace-clock.ts) instead.
+  const makeClients = () => {
+    const made = createClients(model.region, {
+      backoffMs: (attempt) => {
+        if (!pace) model.advance(Math.min(20_000, 100 * 2 ** attempt) / 1000);
+        return 0;
+      },
+      // Paced, a call's time is virtual: a real-time timeout would only catch this machine's own pauses (GC).
+      requestTimeoutMs: opts.requestTimeoutMs ?? (pace ? 30_000 : 2_000),
+      // Paced, the adaptive mode's rate limiter runs on the virtual clock too (without pace it would sleep in real time).
+      ...(pace ? { rateLimiter: () => virtualRateLimiter(model, callClockOf(model)) } : {}),
+    });
+    if (pace) paceClients(made, callClockOf(model), model, pace.settings.seed);
+    // The product must not mutate what AWS answered, nor its own input (local/freeze.ts).
+    freezeResponses(made);
+    return made;
+  };
+  const clients = makeClients();
   const records: SnapshotRecord[] = [];
   const deps: Deps = {
     config: {
@@ -301,17 +368,32 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
       const doc = JSON.parse(line) as { _aws?: { Timestamp?: number } };
       if (doc._aws) doc._aws.Timestamp = model.nowMs;
       emf.push(JSON.stringify(doc));
+      recordMetrics(model, JSON.stringify(doc));
     },
     budgetEndsAt: () => Number.POSITIVE_INFINITY,
     record: (r) => void records.push(r),
   };
+  const perFunction = new Map<string, typeof clients>();
+  const clientsOf = (fn: string) => {
+    let c = perFunction.get(fn);
+    if (!c) perFunction.set(fn, (c = makeClients()));
+    return c;
+  };
   const { definition, functionOf, typeOf, waits } = loadDefinition(model.region, model.accountId, opts.definitionPath, {
     virtualWaits: true,
   });
-  const cores = opts.cores ?? CORES;
+  const validate = opts.validate ?? passAll;
+  const cores: typeof CORES = {
+    ...(opts.cores ?? CORES),
+    // Step Functions' lambda:invoke integration: {FunctionName, Payload} in, {Payload, StatusCode} out.
+    lambdaInvoke: (event: { Payload: Parameters<LocalValidator>[0] }) =>
+      Promise.resolve({ StatusCode: 200, Payload: validate(event.Payload) }),
+  };
   const stateVisits: Record<string, number> = {};
   const invocations: Record<string, number> = {};
   const lambdaMs: Record<string, number> = {};
+  const invocationLog: RunResult['invocationLog'] = [];
+  let lambdaGbSeconds = 0;
   let mapIterations = 0;
   const startMs = model.nowMs;
   const virtualStart = model.now().toISOString();
@@ -324,27 +406,41 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   };
 
   const crashes: Record<string, number> = { ...(opts.crashAfter ?? {}) };
+  let stopped = false;
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of Object.entries(functionOf)) {
     const core = cores[fn];
     if (!core) throw new Error(`no local handler for function ${fn}`);
-    const handler = makeHandler(core, deps);
+    // Paced, each function has its own clients, as each Lambda function's warm container keeps its own (and
+    // their adaptive rate limiters learn the account's rate each on its own).
+    const handler = makeHandler(core, pace ? { ...deps, clients: clientsOf(fn) } : deps);
+    const limits = opts.functionSettings?.[fn] ?? lambdaSettingsOf(fn);
+    let invokedAt = model.nowMs;
+    // Lambda's context on the virtual clock: the time left of the function's timeout (serverless.yml).
     const context = {
       functionName: `backup-orchestrator-local-${fn}`,
       invokedFunctionArn: `arn:aws:lambda:${model.region}:${model.accountId}:function:backup-orchestrator-local-${fn}`,
       awsRequestId: `local-${fn}`,
-      getRemainingTimeInMillis: () => 900_000,
+      getRemainingTimeInMillis: () => limits.timeoutSeconds * 1000 - (model.nowMs - invokedAt),
     } as unknown as Context;
     taskResourceLocalHandlers[stateName] = async (input) => {
+      // A stopped execution (aborted at the history limit) starts no more work: its Map would go on otherwise.
+      if (stopped) throw new LambdaFunctionError('States.Aborted', 'the execution was stopped');
       lambdaInvocations++;
       invocations[stateName] = (invocations[stateName] ?? 0) + 1;
       const started = performance.now();
+      invokedAt = model.nowMs;
+      const took = () => (model.nowMs - invokedAt) / 1000;
       const payload = JSON.parse(JSON.stringify(input)) as { execution?: { startTime?: string } };
       // The interpreter stamps $$.Execution.StartTime with the real clock; the execution started at virtual time.
       if (payload.execution?.startTime) payload.execution.startTime = virtualStart;
       measure(payload);
       try {
         const out = await handler(deepFreeze(payload), context);
+        if (pace && took() > limits.timeoutSeconds) {
+          // Lambda would have stopped it at its timeout, whatever it was doing then.
+          throw new LambdaFunctionError('Sandbox.Timedout', `Task timed out after ${limits.timeoutSeconds.toFixed(2)} seconds`);
+        }
         if ((crashes[stateName] ?? 0) > 0) {
           // The function did its work, then died before returning (out of memory, runtime crash).
           crashes[stateName] = (crashes[stateName] ?? 0) - 1;
@@ -359,6 +455,9 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
         throw new LambdaFunctionError(e.name && e.name !== 'Error' ? e.name : 'Error', e.message);
       } finally {
         lambdaMs[fn] = (lambdaMs[fn] ?? 0) + performance.now() - started;
+        const seconds = Math.min(took(), limits.timeoutSeconds);
+        invocationLog.push({ state: stateName, fn, startedAt: new Date(invokedAt).toISOString(), seconds });
+        lambdaGbSeconds += (Math.max(1, Math.ceil(seconds * 1000)) / 1000) * (limits.memoryMb / 1024);
       }
     };
   }
@@ -366,6 +465,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const me = ++executionSeq;
   for (const [name, wait] of Object.entries(waits)) {
     taskResourceLocalHandlers[name] = async (input) => {
+      if (stopped) throw new LambdaFunctionError('States.Aborted', 'the execution was stopped');
       await clock.sleep(me, Number(wait.Seconds ?? (wait.SecondsPath ? readPath(input, wait.SecondsPath) : 0)) || 0);
       return {};
     };
@@ -397,6 +497,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   });
   const events: StateEvent[] = [];
   let transitions = 0;
+  let historyLimit = false;
   const collect = (async () => {
     for await (const ev of execution.eventLogs) {
       const e = ev as { type: string; state?: { name: string; output?: unknown } };
@@ -405,6 +506,15 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
         if (e.state?.name) stateVisits[e.state.name] = (stateVisits[e.state.name] ?? 0) + 1;
       }
       if (e.type === 'MapIterationStarted') mapIterations++;
+      if (
+        opts.maxHistoryEvents !== undefined &&
+        !historyLimit &&
+        historyEvents({ stateVisits, invocations, mapIterations }, typeOf) > opts.maxHistoryEvents
+      ) {
+        historyLimit = true;
+        stopped = true;
+        execution.abort();
+      }
       const se: StateEvent = {
         type: e.type,
         state: e.state?.name,
@@ -430,6 +540,10 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     lambdaMs,
     mapIterations,
     historyEvents: historyEvents({ stateVisits, invocations, mapIterations }, typeOf),
+    invocationLog,
+    maxInvocationSeconds: invocationLog.reduce((m, i) => Math.max(m, i.seconds), 0),
+    lambdaSeconds: invocationLog.reduce((n, i) => n + i.seconds, 0),
+    lambdaGbSeconds,
   });
   try {
     const output = await execution.result;
@@ -439,13 +553,21 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   } catch (err) {
     await collect.catch(() => undefined);
     const cause = (err as Error & { cause?: { name?: string; message?: string } }).cause;
-    result = {
-      status: 'FAILED',
-      error: cause?.name ?? (err as Error).name,
-      cause: cause?.message ?? (err as Error).message,
-      ...base(),
-    };
+    result = historyLimit
+      ? {
+          status: 'FAILED',
+          error: 'States.HistoryLimit',
+          cause: `the execution passed ${opts.maxHistoryEvents} history events (Step Functions fails a Standard execution at 25,000)`,
+          ...base(),
+        }
+      : {
+          status: 'FAILED',
+          error: cause?.name ?? (err as Error).name,
+          cause: cause?.message ?? (err as Error).message,
+          ...base(),
+        };
   } finally {
+    stopped = true;
     clock.leave(me);
   }
   return result;

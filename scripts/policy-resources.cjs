@@ -8,7 +8,7 @@ const { resolve } = require('node:path');
 const tsx = require('tsx/cjs/api');
 
 const { parsePolicyYaml } = tsx.require('../functions/domain/policy.ts', __filename);
-const { OWNERSHIP_KEYS, MANAGED_BY_VALUE } = tsx.require('../functions/domain/tags.ts', __filename);
+const { OWNERSHIP_KEYS, MANAGED_BY_VALUE, DRILL_KEYS } = tsx.require('../functions/domain/tags.ts', __filename);
 const { METRICS, DIMENSIONS, SERVICE } = tsx.require('../functions/runtime/telemetry.ts', __filename);
 const { deployProblems, generatedNames, FUNCTION_KEYS } = tsx.require('../functions/domain/deploy.ts', __filename);
 
@@ -90,6 +90,44 @@ module.exports.schedules = async ({ resolveVariable }) => {
       };
     });
   }
+  for (const policy of file.policies) {
+    (policy.restoreDrill?.schedules ?? []).forEach((s, i) => {
+      if (!s.enabled) return;
+      resources[`ScheduleDrill${logicalId(policy.name)}${i + 1}`] = {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          Name: names.schedules[`drill-${policy.name}-${i + 1}`],
+          Description: `backup-orchestrator restore drill of policy ${policy.name}, schedule ${i + 1}`,
+          ScheduleExpression: s.expression,
+          ScheduleExpressionTimezone: s.timezone,
+          State: 'ENABLED',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: {
+            Arn: { Ref: 'DrillStateMachine' },
+            RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+            Input: JSON.stringify({ policy: policy.name }),
+            RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
+          },
+        },
+      };
+    });
+  }
+  resources.ScheduleCoverageAudit = {
+    Type: 'AWS::Scheduler::Schedule',
+    Properties: {
+      Name: names.schedules['coverage-audit'],
+      Description: 'backup-orchestrator: classifies every cluster as protected, excluded, allowed or unprotected',
+      ScheduleExpression: 'rate(1 day)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 },
+      Target: {
+        Arn: { 'Fn::GetAtt': ['AuditCoverageLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 3 },
+      },
+    },
+  };
   resources.ScheduleFreshnessCheck = {
     Type: 'AWS::Scheduler::Schedule',
     Properties: {
@@ -115,11 +153,15 @@ module.exports.schedules = async ({ resolveVariable }) => {
  * permission (Step Functions developer guide, "Logging using CloudWatch Logs").
  */
 module.exports.roles = async ({ resolveVariable }) => {
-  const { names } = await checked(resolveVariable);
+  const { file, names } = await checked(resolveVariable);
   const boundary = String(await resolveVariable("param:permissionsBoundary, ''"));
   const withBoundary = boundary ? { PermissionsBoundary: boundary } : {};
   const fn = (key) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${names.functions[key]}` });
-  const workflowFunctions = FUNCTION_KEYS.filter((k) => k !== 'checkFreshness');
+  const workflowFunctions = FUNCTION_KEYS.filter((k) => k !== 'checkFreshness' && k !== 'auditCoverage');
+  // The drill workflow invokes each policy's own validation function (lambda:invoke), and only those.
+  const validators = [
+    ...new Set(file.policies.flatMap((p) => (p.restoreDrill?.validation ? [p.restoreDrill.validation.functionArn] : []))),
+  ];
   return {
     SchedulerRole: {
       Type: 'AWS::IAM::Role',
@@ -143,9 +185,13 @@ module.exports.roles = async ({ resolveVariable }) => {
             PolicyDocument: {
               Version: '2012-10-17',
               Statement: [
-                { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: 'BackupStateMachine' } },
+                {
+                  Effect: 'Allow',
+                  Action: 'states:StartExecution',
+                  Resource: [{ Ref: 'BackupStateMachine' }, { Ref: 'DrillStateMachine' }],
+                },
                 { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
-                { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fn('checkFreshness') },
+                { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [fn('checkFreshness'), fn('auditCoverage')] },
               ],
             },
           },
@@ -178,7 +224,7 @@ module.exports.roles = async ({ resolveVariable }) => {
                   Effect: 'Allow',
                   Action: 'lambda:InvokeFunction',
                   // the functions, and their versions and aliases
-                  Resource: workflowFunctions.flatMap((k) => [fn(k), { 'Fn::Join': [':', [fn(k), '*']] }]),
+                  Resource: [...workflowFunctions.flatMap((k) => [fn(k), { 'Fn::Join': [':', [fn(k), '*']] }]), ...validators],
                 },
                 {
                   Effect: 'Allow',
@@ -268,6 +314,115 @@ function operationStatements(file) {
   return statements;
 }
 
+const rdsArn = (type) => sub(`arn:\${AWS::Partition}:rds:${region}:${account}:${type}:*`);
+const drillPolicies = (file) => file.policies.filter((p) => p.restoreDrill);
+/** Deleting a cluster or instance is allowed only when it carries a drill tag of one of the policies. */
+const drillResource = (file) => ({ StringEquals: { [`aws:ResourceTag/${DRILL_KEYS.drill}`]: drillPolicies(file).map((p) => p.name) } });
+const drillRequest = (file) => ({ StringEquals: { [`aws:RequestTag/${DRILL_KEYS.drill}`]: drillPolicies(file).map((p) => p.name) } });
+const DRILL_READS = [
+  { Effect: 'Allow', Action: ['docdb-elastic:GetCluster'], Resource: [elasticClusters] },
+  // Describe calls have no resource-level permission for listing every cluster and instance.
+  { Effect: 'Allow', Action: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], Resource: '*' },
+];
+
+/** Deleting drill clusters: only with the drill tag (a production cluster, untagged, can never be deleted). */
+function drillDeleteStatements(file) {
+  if (drillPolicies(file).length === 0) return [];
+  return [
+    ...DRILL_READS,
+    { Effect: 'Allow', Action: ['docdb-elastic:DeleteCluster'], Resource: [elasticClusters], Condition: drillResource(file) },
+    {
+      Effect: 'Allow',
+      Action: ['rds:DeleteDBCluster', 'rds:DeleteDBInstance'],
+      Resource: [rdsArn('cluster'), rdsArn('db')],
+      Condition: drillResource(file),
+    },
+  ];
+}
+
+/** Starting restores: the new cluster (and instance) must carry the drill tag; the snapshot restored is the orchestrator's. */
+function drillRestoreStatements(file) {
+  const drills = drillPolicies(file);
+  if (drills.length === 0) return [];
+  const keys = [
+    ...new Set(
+      drills.flatMap((p) => [p.restoreDrill.elastic?.kmsKeyId, p.restoreDrill.copies?.kmsKeyId, p.copy?.kmsKeyId].filter(Boolean)),
+    ),
+  ];
+  const subnets = [...new Set(drills.flatMap((p) => p.restoreDrill.elastic?.subnetIds ?? []))];
+  const groups = [...new Set(drills.flatMap((p) => p.restoreDrill.elastic?.vpcSecurityGroupIds ?? []))];
+  const ec2 = (type, id) => sub(`arn:\${AWS::Partition}:ec2:${region}:${account}:${type}/${id}`);
+  const statements = [
+    ...drillDeleteStatements(file),
+    // The snapshot a drill restores is tagged drill-until first (retention keeps it), then its result.
+    { Effect: 'Allow', Action: ['docdb-elastic:TagResource'], Resource: [elasticSnapshots], Condition: managedResource },
+    { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [ownSnapshots], Condition: managedResource },
+    {
+      // RestoreClusterFromSnapshot also authorizes CreateCluster and TagResource (Service Authorization Reference).
+      Effect: 'Allow',
+      Action: ['docdb-elastic:RestoreClusterFromSnapshot', 'docdb-elastic:CreateCluster', 'docdb-elastic:TagResource'],
+      Resource: [elasticClusters, elasticSnapshots],
+      Condition: drillRequest(file),
+    },
+    {
+      Effect: 'Allow',
+      Action: ['rds:RestoreDBClusterFromSnapshot', 'rds:CreateDBInstance', 'rds:AddTagsToResource'],
+      Resource: [rdsArn('cluster'), rdsArn('db'), ownSnapshots, rdsArn('subgrp'), rdsArn('cluster-pg'), rdsArn('og')],
+      Condition: drillRequest(file),
+    },
+  ];
+  if (subnets.length > 0) {
+    statements.push(
+      {
+        // An elastic cluster's network endpoints: created in the configured subnets and security groups only.
+        Effect: 'Allow',
+        Action: ['ec2:CreateVpcEndpoint'],
+        Resource: [
+          ...subnets.map((s) => ec2('subnet', s)),
+          ...groups.map((g) => ec2('security-group', g)),
+          ec2('vpc', '*'),
+          ec2('vpc-endpoint', '*'),
+        ],
+      },
+      // Tags only on the endpoints the restore creates; no EC2 delete or modify permission is granted.
+      {
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags'],
+        Resource: [ec2('vpc-endpoint', '*')],
+        Condition: { StringEquals: { 'ec2:CreateAction': 'CreateVpcEndpoint' } },
+      },
+      {
+        // EC2's Describe actions have no resource-level permission.
+        Effect: 'Allow',
+        Action: [
+          'ec2:DescribeSubnets',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeVpcEndpoints',
+          'ec2:DescribeAvailabilityZones',
+          'ec2:DescribeVpcAttribute',
+        ],
+        Resource: '*',
+      },
+      {
+        Effect: 'Allow',
+        Action: ['iam:CreateServiceLinkedRole'],
+        Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/docdb-elastic.amazonaws.com/*'),
+        Condition: { StringEquals: { 'iam:AWSServiceName': 'docdb-elastic.amazonaws.com' } },
+      },
+    );
+  }
+  if (keys.length > 0) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: keys,
+      Condition: { StringEquals: { 'kms:ViaService': [sub(`rds.${region}.amazonaws.com`), sub(`docdb-elastic.${region}.amazonaws.com`)] } },
+    });
+  }
+  return statements;
+}
+
 /** Per-function IAM statements (serverless-iam-roles-per-function). */
 module.exports.iam = async ({ resolveVariable }) => {
   const { file } = await checked(resolveVariable);
@@ -299,6 +454,18 @@ function statementsByFunction(file) {
         Condition: managedResource,
       },
     ],
+    startDrills: [
+      READ_ELASTIC,
+      READ_RDS,
+      ELASTIC_TAGS_READ,
+      // The monthly cluster-hour cap reads the drills' own metric back; GetMetricData has no resource-level permission.
+      { Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: '*' },
+      ...drillRestoreStatements(file),
+    ],
+    checkDrills: [READ_ELASTIC, READ_RDS, ELASTIC_TAGS_READ, ...drillRestoreStatements(file)],
+    cleanUpDrills: [READ_ELASTIC, ELASTIC_TAGS_READ, ...drillDeleteStatements(file)],
+    reportDrills: [],
+    auditCoverage: [READ_ELASTIC, READ_RDS, ELASTIC_TAGS_READ],
     applyRetention: [
       READ_ELASTIC,
       READ_RDS,
@@ -449,6 +616,96 @@ module.exports.monitoring = async ({ resolveVariable }) => {
       },
     };
   }
+  for (const [metric, meaning] of STATES_ALARMS.filter(([m]) => m === 'ExecutionsFailed' || m === 'ExecutionsTimedOut')) {
+    resources[`AlarmDrill${metric}`] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: stack(`Drill${metric}`),
+        AlarmDescription: `backup-orchestrator restore drills: ${meaning.replace('a run', 'a drill run')}. See docs/operations.md, Alarms.`,
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'DrillStateMachine' } }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        ...actions,
+      },
+    };
+  }
+  const policyDims = (p) => [
+    { Name: DIMENSIONS.service, Value: SERVICE },
+    { Name: DIMENSIONS.policy, Value: p.name },
+  ];
+  for (const p of file.policies.filter((x) => x.restoreDrill)) {
+    const id = logicalId(p.name);
+    const alarm = (name, description, props) => ({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: stack(`${name}-${p.name}`),
+        AlarmDescription: `backup-orchestrator: ${description}. See docs/operations.md, Alarms.`,
+        Namespace: namespace,
+        Dimensions: policyDims(p),
+        Period: 3600,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        ...props,
+        ...actions,
+      },
+    });
+    resources[`AlarmDrillFailed${id}`] = alarm(
+      'DrillFailed',
+      `a restore drill of policy ${p.name} failed (the drill run's output says which snapshot and why)`,
+      {
+        MetricName: METRICS.drillFailed,
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      },
+    );
+    resources[`AlarmDrillClusterLeaked${id}`] = alarm(
+      'DrillClusterLeaked',
+      `a drill cluster of policy ${p.name} is alive past its time (a delete failed, or the sweep found one older than ${p.restoreDrill.maxLifetimeHours} h)`,
+      {
+        MetricName: METRICS.drillClustersAlive,
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      },
+    );
+    if (p.restoreDrill.rtoMinutes !== undefined) {
+      resources[`AlarmRestoreTime${id}`] = alarm(
+        'RestoreTime',
+        `a restore drill of policy ${p.name} took longer than its ${p.restoreDrill.rtoMinutes}-minute RTO`,
+        {
+          MetricName: METRICS.restoreTime,
+          Statistic: 'Maximum',
+          Threshold: p.restoreDrill.rtoMinutes * 60,
+          ComparisonOperator: 'GreaterThanThreshold',
+        },
+      );
+    }
+  }
+  resources.AlarmUnprotectedTargets = {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: stack('UnprotectedTargets'),
+      AlarmDescription:
+        'backup-orchestrator: the coverage audit found clusters no policy protects and no rule leaves out (backup-orchestrator audit lists them). See docs/operations.md, Alarms.',
+      Namespace: namespace,
+      MetricName: METRICS.unprotected,
+      Dimensions: [{ Name: DIMENSIONS.service, Value: SERVICE }],
+      Statistic: 'Maximum',
+      Period: 86400,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      ...actions,
+    },
+  };
   resources.Dashboard = {
     Type: 'AWS::CloudWatch::Dashboard',
     Properties: {
@@ -508,6 +765,21 @@ function dashboard(file, namespace) {
           },
         ],
       ]),
+      widget(0, 12, 'Restore time per policy (seconds, restore drills)', perPolicy(METRICS.restoreTime), {
+        stat: 'Maximum',
+        period: 86400,
+      }),
+      widget(
+        12,
+        12,
+        'Drills and unprotected clusters',
+        [
+          ...perPolicy(METRICS.drillSucceeded),
+          ...perPolicy(METRICS.drillFailed),
+          [namespace, METRICS.unprotected, DIMENSIONS.service, SERVICE, { label: 'UnprotectedTargets', stat: 'Maximum' }],
+        ],
+        { period: 86400 },
+      ),
       widget(12, 6, 'Recovery point age per policy (hours)', perPolicy(METRICS.age), {
         stat: 'Maximum',
         annotations: {

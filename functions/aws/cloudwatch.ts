@@ -28,3 +28,29 @@ export async function latestValues(
   }
   return latest;
 }
+
+/** The sum of one metric over [start, end] (hourly periods: data older than 15 days keeps only those). */
+export async function sumOf(
+  cloudwatch: CloudWatchClient,
+  metric: { namespace: string; name: string; dimensions: Record<string, string> },
+  start: Date,
+  end: Date,
+): Promise<number> {
+  let sum = 0;
+  const query: MetricDataQuery & { Id: string } = {
+    Id: 'm',
+    MetricStat: {
+      Metric: {
+        Namespace: metric.namespace,
+        MetricName: metric.name,
+        Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: 3600,
+      Stat: 'Sum',
+    },
+  };
+  for await (const page of paginateGetMetricData({ client: cloudwatch }, { MetricDataQueries: [query], StartTime: start, EndTime: end })) {
+    for (const r of page.MetricDataResults ?? []) for (const v of r.Values ?? []) sum += v;
+  }
+  return sum;
+}

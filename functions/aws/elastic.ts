@@ -3,16 +3,27 @@
  * the API allows (100), so a fleet costs pages, not calls per snapshot.
  */
 import {
+  type Cluster,
   type ClusterInList,
   type ClusterSnapshotInList,
   type DocDBElasticClient,
   GetClusterCommand,
+  ListClustersCommand,
   ListTagsForResourceCommand,
   paginateListClusterSnapshots,
   paginateListClusters,
 } from '@aws-sdk/client-docdb-elastic';
 import type { TagMap } from '../domain/tags.js';
 import { collect } from './paging.js';
+
+/** One page of ListClusters (100 clusters at most), from `nextToken` (absent: the first page). */
+export async function listClustersPage(
+  elastic: DocDBElasticClient,
+  nextToken?: string,
+): Promise<{ clusters: ClusterInList[]; nextToken?: string }> {
+  const res = await elastic.send(new ListClustersCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
+  return { clusters: res.clusters ?? [], ...(res.nextToken ? { nextToken: res.nextToken } : {}) };
+}
 
 export function listClusters(elastic: DocDBElasticClient): Promise<ClusterInList[]> {
   return collect(paginateListClusters({ client: elastic, pageSize: 100 }, {}), (p) => p.clusters);
@@ -36,4 +47,14 @@ export async function clusterCreateTime(elastic: DocDBElasticClient, arn: string
   const res = await elastic.send(new GetClusterCommand({ clusterArn: arn }));
   const t = Date.parse(res.cluster?.createTime ?? '');
   return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+/** One elastic cluster, or undefined when it does not exist (any more). */
+export async function getCluster(elastic: DocDBElasticClient, arn: string): Promise<Cluster | undefined> {
+  try {
+    return (await elastic.send(new GetClusterCommand({ clusterArn: arn }))).cluster;
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    throw err;
+  }
 }

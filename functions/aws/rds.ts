@@ -2,7 +2,16 @@
  * RDS (cluster snapshots of Aurora and instance-based DocumentDB): the reads the product makes, through
  * the SDK's own paginator with the largest page the API allows (100). Each snapshot comes with its TagList.
  */
-import { type DBClusterSnapshot, paginateDescribeDBClusterSnapshots, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  type DBCluster,
+  type DBClusterSnapshot,
+  type DBInstance,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  paginateDescribeDBClusters,
+  paginateDescribeDBClusterSnapshots,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import { collect } from './paging.js';
 
 /** DescribeDBClusterSnapshots for one snapshot type, all pages. TagList comes with each snapshot. */
@@ -14,4 +23,29 @@ export function describeClusterSnapshots(rds: RDSClient, snapshotType: 'manual' 
     ),
     (p) => p.DBClusterSnapshots,
   );
+}
+
+/** DescribeDBClusters, all pages (drill clusters are told apart by their TagList). */
+export function describeDbClusters(rds: RDSClient): Promise<DBCluster[]> {
+  return collect(paginateDescribeDBClusters({ client: rds, pageSize: 100 }, {}), (p) => p.DBClusters);
+}
+
+/** One cluster, or undefined when it does not exist (any more). */
+export async function describeDbCluster(rds: RDSClient, id: string): Promise<DBCluster | undefined> {
+  try {
+    return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0];
+  } catch (err) {
+    if ((err as { name?: string }).name === 'DBClusterNotFoundFault') return undefined;
+    throw err;
+  }
+}
+
+/** One instance, or undefined when it does not exist (any more). */
+export async function describeDbInstance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
+  try {
+    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+  } catch (err) {
+    if ((err as { name?: string }).name === 'DBInstanceNotFoundFault') return undefined;
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@
 import { elasticSnapshotName, isElasticSnapshotNameOf, timeToken } from './naming.js';
 import type { Policy } from './policy.js';
 import type { Run } from './run.js';
+import { isDrillCluster } from './drill.js';
 import type { TagMap } from './tags.js';
 
 /** The fields of an elastic snapshot listing item the product reads (the SDK's ClusterSnapshotInList fits). */
@@ -45,7 +46,7 @@ export function clusterRule(status: string | undefined): ClusterRule {
 /** True when the cluster is a target: listed explicitly, or carrying every selector tag. */
 export function matchesPolicy(policy: Policy, arn: string, tags: TagMap): boolean {
   const spec = policy.elastic;
-  if (!spec) return false;
+  if (!spec || isDrillCluster(tags)) return false;
   if (spec.clusterArns.includes(arn)) return true;
   const selector = Object.entries(spec.selector);
   return selector.length > 0 && selector.every(([k, v]) => tags[k] === v);

@@ -4,6 +4,7 @@
  * Pure: no clock, no I/O. Ownership that is not yet known is asked for, never assumed.
  */
 import { applyRestic, type RetentionRules } from './retention.js';
+import { drillHold } from './drill.js';
 import type { TagMap } from './tags.js';
 
 /** What is known of a snapshot's owner: verified by its tags, proven foreign, or not read yet. */
@@ -110,6 +111,9 @@ export function decideTarget<R>(snapshots: readonly Candidate<R>[], settings: Re
   for (const c of candidates) {
     const d = out.get(c) as Decision<R>;
     if (c.awaitedBy && d.verdict === 'delete') out.set(c, { candidate: c, verdict: 'keep', reasons: [`awaited by run ${c.awaitedBy}`] });
+    // A restore drill is restoring from it: kept until the drill's deadline (its tags are read before any delete).
+    const drill = drillHold(c.tags, now);
+    if (drill && (out.get(c) as Decision<R>).verdict === 'delete') out.set(c, { candidate: c, verdict: 'keep', reasons: [drill] });
   }
 
   // The floor counts verified snapshots only. The newest verified one is kept (unknown ones newer than it

@@ -20,6 +20,11 @@ export const FUNCTION_KEYS = [
   'report',
   'describeFailure',
   'checkFreshness',
+  'startDrills',
+  'checkDrills',
+  'cleanUpDrills',
+  'reportDrills',
+  'auditCoverage',
 ] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 
@@ -52,6 +57,8 @@ export function fitName(full: string, max: number): string {
 export interface GeneratedNames {
   stack: string;
   stateMachine: string;
+  /** The restore drill workflow. */
+  drillStateMachine: string;
   functions: Record<FunctionKey, string>;
   roles: Record<FunctionKey | 'global' | 'scheduler' | 'stateMachine', string>;
   /** Schedule names by `<policy>-<n>` (n counts the policy's schedules from 1). */
@@ -74,15 +81,22 @@ export function generatedNames(file: PolicyFile, ctx: DeployContext): GeneratedN
     scheduler: role('scheduler'),
     stateMachine: role('states'),
   };
-  const schedules: Record<string, string> = { 'freshness-check': fitName(`${stack}-freshness-check`, NAME_LIMITS.schedule) };
+  const schedules: Record<string, string> = {
+    'freshness-check': fitName(`${stack}-freshness-check`, NAME_LIMITS.schedule),
+    'coverage-audit': fitName(`${stack}-coverage-audit`, NAME_LIMITS.schedule),
+  };
   for (const p of file.policies) {
     p.schedules.forEach((_, i) => {
       schedules[`${p.name}-${i + 1}`] = fitName(`${stack}-${p.name}-${i + 1}`, NAME_LIMITS.schedule);
+    });
+    p.restoreDrill?.schedules.forEach((_, i) => {
+      schedules[`drill-${p.name}-${i + 1}`] = fitName(`${stack}-drill-${p.name}-${i + 1}`, NAME_LIMITS.schedule);
     });
   }
   return {
     stack,
     stateMachine: fitName(stack, NAME_LIMITS.stateMachine),
+    drillStateMachine: fitName(`${stack}-drills`, NAME_LIMITS.stateMachine),
     functions,
     roles,
     schedules,
@@ -94,7 +108,7 @@ export function generatedNames(file: PolicyFile, ctx: DeployContext): GeneratedN
 const ARN_REGION_RE = /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):/;
 
 /** How long the check loop can wait at most, in seconds: the poll waits up to maxIterations. */
-export function loopSeconds(poll: PolicyFile['settings']['poll']): number {
+export function loopSeconds(poll: Omit<PolicyFile['settings']['poll'], 'iterationsSet'>): number {
   let wait = 0;
   let total = 0;
   for (let i = 0; i < poll.maxIterations; i++) {
@@ -114,8 +128,9 @@ const hours = (seconds: number) => `${Math.round((seconds / 3600) * 10) / 10} h`
 export function fitProblems(file: PolicyFile): string[] {
   const problems: string[] = [];
   const budget = `a run may take ${hours(RUN_BUDGET_SECONDS)} (the state machine's ${hours(STATE_MACHINE_TIMEOUT_SECONDS)} timeout less ${hours(STATE_MACHINE_TIMEOUT_SECONDS - RUN_BUDGET_SECONDS)} to finish)`;
+  // A bound set by hand that cannot be reached in a run says something the run will not do (the default fits by construction).
   const loop = loopSeconds(file.settings.poll);
-  if (loop > RUN_BUDGET_SECONDS) {
+  if (file.settings.poll.iterationsSet && loop > RUN_BUDGET_SECONDS) {
     problems.push(
       `settings.poll: ${file.settings.poll.maxIterations} checks (maxIterations) wait up to ${hours(loop)}, but ${budget}: lower maxIterations or maxSeconds`,
     );
@@ -152,6 +167,14 @@ export function deployProblems(file: PolicyFile, ctx: DeployContext): string[] {
       ...(p.elastic?.clusterArns ?? []).map((a, i): [string, string] => [`elastic.clusterArns.${i}`, a]),
       ...(p.elastic?.exclude ?? []).map((a, i): [string, string] => [`elastic.exclude.${i}`, a]),
       ...(p.copy?.kmsKeyId ? [['copy.kmsKeyId', p.copy.kmsKeyId] as [string, string]] : []),
+      ...(
+        [
+          ['restoreDrill.elastic.kmsKeyId', p.restoreDrill?.elastic?.kmsKeyId],
+          ['restoreDrill.copies.kmsKeyId', p.restoreDrill?.copies?.kmsKeyId],
+          ['restoreDrill.validation.functionArn', p.restoreDrill?.validation?.functionArn],
+          ['restoreDrill.validation.secretArn', p.restoreDrill?.validation?.secretArn],
+        ] as [string, string | undefined][]
+      ).filter((x): x is [string, string] => x[1] !== undefined),
     ];
     for (const [field, arn] of arns) {
       const region = ARN_REGION_RE.exec(arn)?.[1];

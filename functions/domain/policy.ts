@@ -10,7 +10,7 @@ import { parseSchedule } from './schedule.js';
 import { ValidationError } from './errors.js';
 import type { RetentionSettings } from './decide.js';
 import { isEmptyRules, type RetentionRules } from './retention.js';
-import { MAX_TAGS_PER_RESOURCE, OWNERSHIP_KEYS, policyTagProblems, RESERVED_TAGS_ON_COPY } from './tags.js';
+import { DRILLED_KEYS, MAX_TAGS_PER_RESOURCE, OWNERSHIP_KEYS, policyTagProblems, RESERVED_TAGS_ON_COPY } from './tags.js';
 
 export const ENGINES = ['docdb', 'aurora-mysql', 'aurora-postgresql'] as const;
 export const ELASTIC_CLUSTER_ARN_RE = /^arn:aws[a-z-]*:docdb-elastic:([a-z0-9-]+):(\d{12}):cluster\/[A-Za-z0-9-]+$/;
@@ -177,6 +177,113 @@ const deadlinesSchema = z.strictObject({
   ),
 });
 
+const SUBNET_RE = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_RE = /^sg-[0-9a-f]{8,17}$/;
+const subnetIds = z.array(z.string().regex(SUBNET_RE, 'must be a subnet id such as subnet-0a1b2c3d')).min(1).max(16);
+const securityGroupIds = z.array(z.string().regex(SECURITY_GROUP_RE, 'must be a security group id such as sg-0a1b2c3d')).min(1).max(5);
+
+/** Restore drills (opt-in): restore a recent snapshot of each target on a schedule, time it, validate it, delete it. */
+const restoreDrillSchema = z
+  .strictObject({
+    schedules: z
+      .array(scheduleSchema)
+      .min(1, 'give at least one schedule (drills run on their own schedule, such as weekly)')
+      .describe('When drills run: their own schedule, separate from the backups (for example cron(0 5 ? * SUN *))'),
+    select: z
+      .enum(['latest', 'random'])
+      .default('latest')
+      .describe(
+        'latest: the newest available owned snapshot of each target; random: a random one within windowDays (like AWS Backup restore testing)',
+      ),
+    windowDays: z.number().int().min(1).max(365).default(7).describe('How far back select: random may reach, in days'),
+    sample: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(1)
+      .describe('How many targets one drill run restores (chosen at random among the targets, a different few each time)'),
+    maxConcurrent: z.number().int().min(1).max(5).default(1).describe('Drill clusters of this policy alive at once at most'),
+    monthlyClusterHours: z
+      .number()
+      .min(1)
+      .max(10_000)
+      .default(48)
+      .describe('Cap on drill cluster-hours per calendar month (UTC); a drill that would pass it is skipped and reported'),
+    deadlineMinutes: z
+      .number()
+      .int()
+      .min(10)
+      .max(24 * 60)
+      .default(180)
+      .describe('Minutes a restore (and its validation) may take; past it the drill fails and its cluster is deleted'),
+    rtoMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional()
+      .describe('Recovery-time objective: a restore slower than this fails the drill and raises the restore-time alarm'),
+    maxLifetimeHours: z
+      .number()
+      .min(1)
+      .max(72)
+      .default(8)
+      .describe('A drill cluster older than this is a leak: every drill run deletes such clusters first and reports them'),
+    elastic: z
+      .strictObject({
+        subnetIds: subnetIds.describe('Subnets for the drill cluster (the console uses three)'),
+        vpcSecurityGroupIds: securityGroupIds.describe('Security groups of the drill cluster: a locked-down one'),
+        shardCapacity: z
+          .union([z.literal(2), z.literal(4), z.literal(8), z.literal(16), z.literal(32), z.literal(64)])
+          .default(2)
+          .describe('vCPUs per shard of the drill cluster (2, 4, 8, 16, 32 or 64): the smallest restores cheapest'),
+        shardInstanceCount: z.number().int().min(1).max(16).default(1).describe('Instances per shard (1: no replicas)'),
+        kmsKeyId: z
+          .string()
+          .regex(KMS_KEY_ARN_RE, KMS_KEY_MESSAGE)
+          .optional()
+          .describe("KMS key ARN for the drill cluster (default: the account's default key)"),
+      })
+      .optional()
+      .describe('How elastic targets are restored (RestoreClusterFromSnapshot); required when the policy has elastic targets'),
+    copies: z
+      .strictObject({
+        dbSubnetGroupName: z
+          .string()
+          .regex(/^[a-zA-Z0-9 ._-]{1,255}$/, 'must be a DB subnet group name')
+          .describe('DB subnet group of the drill cluster'),
+        vpcSecurityGroupIds: securityGroupIds.describe('Security groups of the drill cluster: a locked-down one'),
+        kmsKeyId: z.string().regex(KMS_KEY_ARN_RE, KMS_KEY_MESSAGE).optional().describe("KMS key ARN (default: the snapshot's key)"),
+        instanceClass: z
+          .string()
+          .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an instance class such as db.t4g.medium')
+          .default('db.t4g.medium')
+          .describe('Instance class of the one instance a validated drill adds (a cluster without an instance cannot be queried)'),
+      })
+      .optional()
+      .describe('How copies are restored (RestoreDBClusterFromSnapshot); required when the policy has copy rules'),
+    validation: z
+      .strictObject({
+        functionArn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]{1,64}(:[A-Za-z0-9-_$]+)?$/,
+            'must be a Lambda function ARN',
+          )
+          .describe(
+            'Your validation function: invoked with the drill cluster (ARN, endpoint), the snapshot and the policy; answers {"passed": true|false, "message"}',
+          ),
+        secretArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN')
+          .describe('Secret holding the admin credentials the restored cluster keeps from the snapshot; passed to the validation function'),
+      })
+      .optional()
+      .describe('Optional validation of each restored cluster'),
+  })
+  .describe('Restore drills: prove the snapshots restore (opt-in)');
+
 const policySchema = z
   .strictObject({
     name: z
@@ -193,6 +300,7 @@ const policySchema = z
     tags: tagsSchema.default({ static: {}, copySourceTags: false, required: [] }).describe('Tags on snapshots and copies'),
     deadlines: deadlinesSchema.default({ createMinutes: 360, copyMinutes: 720 }).describe('How long operations may take'),
     dryRun: z.boolean().default(false).describe('Plan and report, change nothing'),
+    restoreDrill: restoreDrillSchema.optional(),
     rpoHours: z
       .number()
       .min(1, 'must be at least 1')
@@ -213,8 +321,30 @@ const policySchema = z
     if (p.elastic && p.elastic.clusterArns.length === 0 && Object.keys(p.elastic.selector).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['elastic'], message: 'give clusterArns, a tag selector or both' });
     }
+    if (p.restoreDrill && p.elastic && !p.restoreDrill.elastic) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restoreDrill', 'elastic'],
+        message: 'the policy has elastic targets: say where drills restore them (subnetIds, vpcSecurityGroupIds)',
+      });
+    }
+    if (p.restoreDrill && p.copy && !p.restoreDrill.copies) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restoreDrill', 'copies'],
+        message: 'the policy copies snapshots: say where drills restore them (dbSubnetGroupName, vpcSecurityGroupIds)',
+      });
+    }
+    if (p.restoreDrill?.rtoMinutes !== undefined && p.restoreDrill.rtoMinutes > p.restoreDrill.deadlineMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restoreDrill', 'rtoMinutes'],
+        message: `must be at most deadlineMinutes (${p.restoreDrill.deadlineMinutes}): a drill ends at its deadline`,
+      });
+    }
     tagMapProblems(p.tags.static, ctx, ['tags', 'static']);
-    const reserved = p.copy ? RESERVED_TAGS_ON_COPY : Object.keys(OWNERSHIP_KEYS).length + 1;
+    const reserved =
+      (p.copy ? RESERVED_TAGS_ON_COPY : Object.keys(OWNERSHIP_KEYS).length + 1) + (p.restoreDrill ? Object.keys(DRILLED_KEYS).length : 0);
     const fixed = reserved + Object.keys(p.tags.static).length;
     if (fixed > MAX_TAGS_PER_RESOURCE) {
       ctx.addIssue({
@@ -249,24 +379,19 @@ const pollSchema = z
       .max(1000)
       .optional()
       .describe(
-        'Bound on checks per run; default as many as fit in a run (66 h); what is still pending then is reported DEADLINE_EXCEEDED',
+        'Bound on checks per run; default as many as fit in a run (66 h) at the shortest wait (initialSeconds, which the loop keeps while copies queue), at most 1000; what is still pending then is reported DEADLINE_EXCEEDED',
       ),
   })
-  // Without maxIterations, the loop may check as often as its waits fit in a run.
-  .transform((p) => ({ ...p, maxIterations: p.maxIterations ?? checksThatFit(p) }));
+  // Without maxIterations, the loop may check as often as its shortest waits fit in a run.
+  .transform((p) => ({ ...p, maxIterations: p.maxIterations ?? checksThatFit(p), iterationsSet: p.maxIterations !== undefined }));
 
-/** The most checks whose waits add up to no more than a run's budget. */
-export function checksThatFit(p: { initialSeconds: number; maxSeconds: number; backoff: number }): number {
-  let n = 0;
-  let wait = 0;
-  let total = 0;
-  while (n < 1000) {
-    wait = n === 0 ? p.initialSeconds : Math.min(p.maxSeconds, Math.max(p.initialSeconds, Math.round(wait * p.backoff)));
-    if (total + wait > RUN_BUDGET_SECONDS) break;
-    total += wait;
-    n++;
-  }
-  return Math.max(1, n);
+/**
+ * The most checks a run can hold: waits grow by `backoff`, but while copies queue for a free slot the loop
+ * waits only initialSeconds (so a freed slot is used within one short wait), so a run may be all short waits.
+ * At most 1000 (about 9,000 history events, well inside Step Functions' 25,000).
+ */
+export function checksThatFit(p: { initialSeconds: number }): number {
+  return Math.max(1, Math.min(1000, Math.floor(RUN_BUDGET_SECONDS / p.initialSeconds)));
 }
 
 const settingsSchema = z.strictObject({
@@ -279,6 +404,17 @@ const settingsSchema = z.strictObject({
     .describe('Copies in flight in the account and region at once, counted across all runs (AWS allows 5); further copies queue'),
   poll: pollSchema.prefault({}).describe('How the run waits between checks of its operations'),
   concurrency: z.number().int().min(1).max(50).default(10).describe('AWS calls in flight per Lambda'),
+  audit: z
+    .strictObject({
+      allow: z
+        .array(z.string().min(1))
+        .default([])
+        .describe(
+          'Clusters deliberately left out of every policy: elastic cluster ARNs, or <account>:<cluster id> of a source cluster behind shared snapshots; the coverage audit lists them as allowed, not unprotected',
+        ),
+    })
+    .prefault({})
+    .describe('The coverage audit: which clusters no policy protects'),
 });
 
 export const fileSchema = z

@@ -23,6 +23,26 @@ export const COPY_KEYS = {
 export const TAGGED_BY = `${TAG_PREFIX}tagged-by`;
 /** Tags the orchestrator itself sets on a copy (ownership, source, tagged-by): what is left of 50 is the policy's. */
 export const RESERVED_TAGS_ON_COPY = Object.keys(OWNERSHIP_KEYS).length + Object.keys(COPY_KEYS).length + 1;
+/**
+ * Restore drills. On a drill cluster: `drill` (the policy; IAM lets the orchestrator delete a cluster
+ * only when it carries this tag), the run, the snapshot restored and the target, and when it started.
+ * On the snapshot a drill restores: `drill-until` while the drill runs (retention keeps it until then),
+ * and the outcome of its last drill (`drill-result`, `drill-at`, `restore-seconds`): `status` reads them,
+ * so the last drill of each target is known without a database.
+ */
+export const DRILL_KEYS = {
+  drill: `${TAG_PREFIX}drill`,
+  run: `${TAG_PREFIX}drill-run`,
+  snapshot: `${TAG_PREFIX}drill-snapshot`,
+  target: `${TAG_PREFIX}drill-target`,
+  startedAt: `${TAG_PREFIX}drill-started`,
+} as const;
+export const DRILLED_KEYS = {
+  until: `${TAG_PREFIX}drill-until`,
+  result: `${TAG_PREFIX}drill-result`,
+  at: `${TAG_PREFIX}drill-at`,
+  restoreSeconds: `${TAG_PREFIX}restore-seconds`,
+} as const;
 export const MANAGED_BY_VALUE = 'backup-orchestrator';
 export const MAX_TAGS_PER_RESOURCE = 50;
 

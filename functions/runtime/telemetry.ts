@@ -19,6 +19,16 @@ export const METRICS = {
   stalest: 'RecoveryPointTimestamp',
   /** 1 each time the freshness check ran: its silence alarms. */
   checked: 'FreshnessChecked',
+  /** Restore drills, per policy (per-target detail goes to the logs: a metric per target costs money each month). */
+  drillSucceeded: 'DrillSucceeded',
+  drillFailed: 'DrillFailed',
+  restoreTime: 'RestoreTimeSeconds',
+  /** Drill clusters of the policy alive when they should not be: a delete failed, or the sweep found one past its lifetime. */
+  drillClustersAlive: 'DrillClustersAlive',
+  /** Cluster-hours drills used: the monthly cap reads the sum back. */
+  drillClusterHours: 'DrillClusterHours',
+  /** Clusters no policy protects and no rule leaves out (the coverage audit). */
+  unprotected: 'UnprotectedTargets',
 } as const;
 export const DIMENSIONS = { service: 'service', policy: 'Policy', code: 'ErrorCode', part: 'Part' } as const;
 
@@ -83,6 +93,35 @@ export function freshnessCheckDocuments(namespace: string, policies: readonly { 
     ...policies.map((p) => doc({ [DIMENSIONS.policy]: p.policy }, (m) => m.addMetric(METRICS.age, MetricUnit.NoUnit, round2(p.ageHours)))),
     doc({}, (m) => m.addMetric(METRICS.checked, MetricUnit.Count, 1)),
   ];
+}
+
+export interface DrillFigures {
+  policy: string;
+  succeeded: number;
+  failed: number;
+  /** Each drill's restore time (request to ACTIVE/available). */
+  restoreSeconds: number[];
+  alive: number;
+  clusterHours: number;
+}
+
+/** The EMF document of a drill run, per policy {service, Policy}. */
+export function drillMetricDocuments(namespace: string, f: DrillFigures): string[] {
+  const doc = emfDocument(namespace);
+  return [
+    doc({ [DIMENSIONS.policy]: f.policy }, (m) => {
+      m.addMetric(METRICS.drillSucceeded, MetricUnit.Count, f.succeeded);
+      m.addMetric(METRICS.drillFailed, MetricUnit.Count, f.failed);
+      for (const s of f.restoreSeconds) m.addMetric(METRICS.restoreTime, MetricUnit.Seconds, s);
+      m.addMetric(METRICS.drillClustersAlive, MetricUnit.Count, f.alive);
+      m.addMetric(METRICS.drillClusterHours, MetricUnit.NoUnit, Math.round(f.clusterHours * 100) / 100);
+    }),
+  ];
+}
+
+/** The coverage audit's document {service}: clusters no policy protects. */
+export function auditMetricDocuments(namespace: string, unprotected: number): string[] {
+  return [emfDocument(namespace)({}, (m) => m.addMetric(METRICS.unprotected, MetricUnit.Count, unprotected))];
 }
 
 /** One EMF document per call: the namespace, the service dimension and the given ones. */

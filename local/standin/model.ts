@@ -6,28 +6,72 @@
 import { createHash } from 'node:crypto';
 import type { Fault, World } from './world.js';
 
-export interface ElasticCluster {
-  arn: string;
-  name: string;
-  status: string;
-  tags: Record<string, string>;
-  createMinutes?: number;
-  createdAt: string;
-}
-
 /**
- * The life of a snapshot in flight, in virtual ms. A create or copy ends at `readyAt` (null: never);
- * with `failAt` it ends failed then instead. A delete ends at `goneAt` (null: never).
+ * The life of a snapshot, cluster or instance in flight, in virtual ms. A create, copy or restore ends at
+ * `readyAt` (null: never); with `failAt` it ends failed then instead (in `failStatus` where one was chosen).
+ * A delete ends at `goneAt` (null: never).
  */
 export interface Lifecycle {
   startedAt: number;
   readyAt: number | null;
   failAt?: number;
+  /** The status a failure ends in (clusters and instances; default: the service's usual failed status). */
+  failStatus?: string;
   /** Set once deleted (or when the world says it is being deleted). */
   deletingSince?: number;
   goneAt?: number | null;
   /** A status the world gave that no timer produces (e.g. an elastic snapshot left INACCESSIBLE_ENCRYPTION_CREDS). */
   fixedStatus?: string;
+}
+
+export interface ElasticCluster {
+  arn: string;
+  name: string;
+  /** The status while no lifecycle runs (a world's cluster; `life` takes over once restored or deleted). */
+  status: string;
+  tags: Record<string, string>;
+  createMinutes?: number;
+  createdAt: string;
+  /** A restore or delete in flight: the status follows it (elasticClusterStatus). */
+  life?: Lifecycle;
+  /** Deleted, kept only for the manual snapshots of it that remain: not listed, not found. */
+  deleted?: boolean;
+  restoredFrom?: string;
+  kmsKeyId?: string;
+  subnetIds?: string[];
+  vpcSecurityGroupIds?: string[];
+  shardCapacity?: number;
+  shardCount?: number;
+  shardInstanceCount?: number;
+}
+
+/** An RDS-API DB cluster (instance-based DocumentDB, Aurora), e.g. restored from a cluster snapshot. */
+export interface DbCluster extends Lifecycle {
+  /** Lower-case identifier. */
+  id: string;
+  arn: string;
+  engine: string;
+  createdAt: string;
+  restoredFrom?: string;
+  subnetGroup?: string;
+  vpcSecurityGroupIds: string[];
+  encrypted: boolean;
+  kmsKeyId?: string;
+  deletionProtection: boolean;
+  tags: Record<string, string>;
+}
+
+/** A DB instance of an RDS-API DB cluster. */
+export interface DbInstance extends Lifecycle {
+  /** Lower-case identifier. */
+  id: string;
+  arn: string;
+  /** Lower-case identifier of its cluster. */
+  clusterId: string;
+  instanceClass: string;
+  engine: string;
+  createdAt: string;
+  tags: Record<string, string>;
 }
 
 export interface ElasticSnapshot extends Lifecycle {
@@ -70,14 +114,15 @@ export interface SharedSnapshot {
 /** One change to the account, as the stand-in saw it. */
 export interface AuditEvent {
   at: number;
-  op: 'create' | 'copy' | 'delete' | 'tag';
+  /** Snapshots: create, copy, delete, tag. Clusters and instances: restore, delete-cluster, create-instance, delete-instance. */
+  op: 'create' | 'copy' | 'delete' | 'tag' | 'restore' | 'delete-cluster' | 'create-instance' | 'delete-instance';
   service: 'docdb-elastic' | 'rds';
-  /** Elastic snapshot ARN, or RDS snapshot identifier. */
+  /** Elastic snapshot or cluster ARN, or RDS snapshot, cluster or instance identifier. */
   id: string;
   /** Status just before the change (delete), tags set (create, copy) or added (tag). */
   status?: string;
   tags?: Record<string, string>;
-  /** For a copy: its source ARN, and when it becomes available (null: never). */
+  /** For a copy or restore: its source snapshot ARN, and when it becomes available (null: never). */
   source?: string;
   readyAt?: number | null;
 }
@@ -112,6 +157,10 @@ function lifecycleOf(
   return { startedAt, readyAt: startedAt, fixedStatus: status };
 }
 
+/** A failure's end status, as a world file keeps it with failInMinutes. */
+const withFailStatus = (life: Lifecycle, endStatus: string | undefined): Lifecycle =>
+  life.failAt !== undefined && endStatus !== undefined ? { ...life, failStatus: endStatus } : life;
+
 export class Model {
   readonly accountId: string;
   readonly region: string;
@@ -124,6 +173,11 @@ export class Model {
   /** Owned RDS-API cluster snapshots by lower-case identifier. */
   readonly clusterSnapshots = new Map<string, ClusterSnapshot>();
   readonly shared = new Map<string, SharedSnapshot>();
+  /** RDS-API DB clusters and instances by lower-case identifier. */
+  readonly dbClusters = new Map<string, DbCluster>();
+  readonly dbInstances = new Map<string, DbInstance>();
+  /** DB subnet group names that exist (undefined: any name is accepted). */
+  readonly dbSubnetGroups?: string[];
   faults: ArmedFault[];
   /** API calls by operation. */
   readonly calls: Record<string, number> = {};
@@ -142,18 +196,36 @@ export class Model {
     this.durations = world.durations;
     this.quotas = world.quotas;
     this.kmsKeys = world.kmsKeys;
+    this.dbSubnetGroups = world.dbSubnetGroups;
     this.description = world.description;
     this.runs = [...world.runs];
     this.faults = world.faults.map((f) => ({ ...f, left: f.count ?? Number.POSITIVE_INFINITY }));
     for (const c of world.elasticClusters) {
       const arn = c.arn ?? this.elasticArn('cluster', c.name);
+      const createdAt = c.createdAt ?? world.now;
       this.clusters.set(arn, {
         arn,
         name: c.name,
         status: c.status,
         tags: { ...c.tags },
         createMinutes: c.createMinutes,
-        createdAt: c.createdAt ?? world.now,
+        createdAt,
+        ...(!c.deleted && (c.status === 'CREATING' || c.status === 'DELETING')
+          ? {
+              life: withFailStatus(
+                lifecycleOf(Date.parse(createdAt), c.status, 'ACTIVE', ['CREATING'], c.remainingMinutes, c.failInMinutes, this.nowMs),
+                c.endStatus,
+              ),
+            }
+          : {}),
+        ...(c.deleted ? { deleted: true } : {}),
+        restoredFrom: c.restoredFrom,
+        kmsKeyId: c.kmsKeyId,
+        subnetIds: c.subnetIds,
+        vpcSecurityGroupIds: c.vpcSecurityGroupIds,
+        shardCapacity: c.shardCapacity,
+        shardCount: c.shardCount,
+        shardInstanceCount: c.shardInstanceCount,
       });
       for (const s of c.snapshots) {
         const sArn = s.arn ?? this.elasticArn('cluster-snapshot', `${c.name}/${s.name}`);
@@ -216,6 +288,44 @@ export class Model {
         copyMinutes: s.copyMinutes,
       });
     }
+    for (const c of world.dbClusters) {
+      const id = c.id.toLowerCase();
+      const createdAt = c.createdAt ?? world.now;
+      this.dbClusters.set(id, {
+        id,
+        arn: this.rdsResourceArn('cluster', id),
+        engine: c.engine,
+        createdAt,
+        restoredFrom: c.restoredFrom,
+        subnetGroup: c.dbSubnetGroupName,
+        vpcSecurityGroupIds: [...c.vpcSecurityGroupIds],
+        encrypted: c.encrypted,
+        kmsKeyId: c.kmsKeyId,
+        deletionProtection: c.deletionProtection,
+        tags: { ...c.tags },
+        ...withFailStatus(
+          lifecycleOf(Date.parse(createdAt), c.status, 'available', ['creating'], c.remainingMinutes, c.failInMinutes, this.nowMs),
+          c.endStatus,
+        ),
+      });
+      for (const d of c.instances) {
+        const iid = d.id.toLowerCase();
+        const at = d.createdAt ?? world.now;
+        this.dbInstances.set(iid, {
+          id: iid,
+          arn: this.rdsResourceArn('db', iid),
+          clusterId: id,
+          instanceClass: d.instanceClass,
+          engine: c.engine,
+          createdAt: at,
+          tags: { ...d.tags },
+          ...withFailStatus(
+            lifecycleOf(Date.parse(at), d.status, 'available', ['creating'], d.remainingMinutes, d.failInMinutes, this.nowMs),
+            d.endStatus,
+          ),
+        });
+      }
+    }
   }
 
   now(): Date {
@@ -234,6 +344,11 @@ export class Model {
     return `arn:aws:rds:${this.region}:${account}:cluster-snapshot:${id}`;
   }
 
+  /** ARN of an RDS-API DB cluster (`cluster`) or DB instance (`db`) of this account. */
+  rdsResourceArn(kind: 'cluster' | 'db', id: string): string {
+    return `arn:aws:rds:${this.region}:${this.accountId}:${kind}:${id}`;
+  }
+
   /** The first armed fault for this operation and request, used up by one. */
   takeFault(operation: string, subject: string): Fault | undefined {
     const f = this.faults.find(
@@ -248,17 +363,34 @@ export class Model {
     return f;
   }
 
-  /** Timing of a new create or copy, honouring stuck and fail-mid-way faults. */
-  timing(operation: string, subject: string, minutes: number): Lifecycle {
-    const startedAt = this.nowMs;
+  /** The first armed stuck or fail-mid-way fault for this operation and subject, used up by one. */
+  private takeTimingFault(operation: string, subject: string): Fault | undefined {
     const f = this.faults.find(
       (x) => x.operation === operation && x.left > 0 && (x.stuck || x.failMidway) && (!x.target || subject.includes(x.target)),
     );
     if (f) f.left--;
+    return f;
+  }
+
+  /**
+   * Timing of a new create, copy, restore or instance, honouring stuck and fail-mid-way faults (a fail-mid-way
+   * fault's `endStatus` becomes the failure's status).
+   */
+  timing(operation: string, subject: string, minutes: number): Lifecycle {
+    const startedAt = this.nowMs;
+    const f = this.takeTimingFault(operation, subject);
     if (f?.stuck) return { startedAt, readyAt: null };
     const readyAt = startedAt + minutes * MINUTE;
-    if (f?.failMidway) return { startedAt, readyAt: null, failAt: startedAt + (minutes * MINUTE) / 2 };
+    if (f?.failMidway)
+      return { startedAt, readyAt: null, failAt: startedAt + (minutes * MINUTE) / 2, ...(f.endStatus ? { failStatus: f.endStatus } : {}) };
     return { startedAt, readyAt };
+  }
+
+  /** Starts deleting a cluster or instance: deleting for `minutes` (never, with a stuck fault), then gone. */
+  startResourceDelete(life: Lifecycle, operation: string, subject: string, minutes: number): void {
+    const f = this.takeTimingFault(operation, subject);
+    life.deletingSince = this.nowMs;
+    life.goneAt = f?.stuck ? null : this.nowMs + minutes * MINUTE;
   }
 
   /** Where a snapshot's life stands now. */
@@ -294,6 +426,44 @@ export class Model {
     }
   }
 
+  /** An elastic cluster's status: the world's while no lifecycle runs, else where its restore or delete stands. */
+  elasticClusterStatus(c: ElasticCluster): string {
+    if (!c.life) return c.status;
+    switch (this.phase(c.life)) {
+      case 'deleting':
+        return 'DELETING';
+      case 'fixed':
+        return c.life.fixedStatus as string;
+      case 'failed':
+        return c.life.failStatus ?? 'INACCESSIBLE_ENCRYPTION_CREDS';
+      case 'ready':
+        return 'ACTIVE';
+      default:
+        return 'CREATING';
+    }
+  }
+
+  /** An RDS-API DB cluster's or instance's status (both go creating → available, deleting, or a failed status). */
+  dbStatus(r: DbCluster | DbInstance): string {
+    switch (this.phase(r)) {
+      case 'deleting':
+        return 'deleting';
+      case 'fixed':
+        return r.fixedStatus as string;
+      case 'failed':
+        return r.failStatus ?? 'failed';
+      case 'ready':
+        return 'available';
+      default:
+        return 'creating';
+    }
+  }
+
+  /** The elastic clusters that exist (not the records kept for the snapshots of deleted ones). */
+  liveClusters(): ElasticCluster[] {
+    return [...this.clusters.values()].filter((c) => !c.deleted);
+  }
+
   clusterSnapshotStatus(s: ClusterSnapshot): string {
     switch (this.phase(s)) {
       case 'deleting':
@@ -314,6 +484,22 @@ export class Model {
     const gone = (t: Lifecycle) => t.deletingSince !== undefined && t.goneAt !== null && t.goneAt !== undefined && this.nowMs >= t.goneAt;
     for (const [k, s] of this.elasticSnapshots) if (gone(s)) this.elasticSnapshots.delete(k);
     for (const [k, s] of this.clusterSnapshots) if (gone(s)) this.clusterSnapshots.delete(k);
+    for (const [k, c] of this.clusters) {
+      if (!c.life || !gone(c.life)) continue;
+      // Automated snapshots go with the cluster; manual ones stay, and the cluster's record with them.
+      for (const [sk, s] of this.elasticSnapshots) if (s.clusterArn === k && s.type === 'automated') this.elasticSnapshots.delete(sk);
+      if ([...this.elasticSnapshots.values()].some((s) => s.clusterArn === k)) {
+        c.deleted = true;
+        c.status = 'DELETING';
+        delete c.life;
+      } else this.clusters.delete(k);
+    }
+    for (const [k, d] of this.dbInstances) if (gone(d)) this.dbInstances.delete(k);
+    for (const [k, c] of this.dbClusters) {
+      if (!gone(c)) continue;
+      this.dbClusters.delete(k);
+      for (const [ik, d] of this.dbInstances) if (d.clusterId === k) this.dbInstances.delete(ik);
+    }
   }
 
   /** Starts deleting a snapshot: it shows DELETING for `minutes`, then disappears (0: at once). */
@@ -348,16 +534,32 @@ export class Model {
     return t.readyAt === null ? {} : { remainingMinutes: left(t.readyAt) };
   }
 
+  /** Work in flight as a world file keeps it, with the status a failure in flight ends in. */
+  private inFlight(t: Lifecycle): { remainingMinutes?: number; failInMinutes?: number; endStatus?: string } {
+    const r = this.remaining(t);
+    return r.failInMinutes !== undefined && t.failStatus !== undefined ? { ...r, endStatus: t.failStatus } : r;
+  }
+
   /** The current state as a world file (virtual time, statuses and work in flight as of now). */
   toWorld(): World {
     this.purge();
+    type ElasticStatus = World['elasticClusters'][number]['status'];
     const clusters = [...this.clusters.values()].map((c) => ({
       name: c.name,
       arn: c.arn,
-      status: c.status as World['elasticClusters'][number]['status'],
+      status: this.elasticClusterStatus(c) as ElasticStatus,
       createdAt: c.createdAt,
       tags: c.tags,
       ...(c.createMinutes !== undefined ? { createMinutes: c.createMinutes } : {}),
+      ...(c.life ? (this.inFlight(c.life) as { endStatus?: ElasticStatus }) : {}),
+      ...(c.deleted ? { deleted: true } : {}),
+      ...(c.restoredFrom !== undefined ? { restoredFrom: c.restoredFrom } : {}),
+      ...(c.kmsKeyId !== undefined ? { kmsKeyId: c.kmsKeyId } : {}),
+      ...(c.subnetIds !== undefined ? { subnetIds: c.subnetIds } : {}),
+      ...(c.vpcSecurityGroupIds !== undefined ? { vpcSecurityGroupIds: c.vpcSecurityGroupIds } : {}),
+      ...(c.shardCapacity !== undefined ? { shardCapacity: c.shardCapacity } : {}),
+      ...(c.shardCount !== undefined ? { shardCount: c.shardCount } : {}),
+      ...(c.shardInstanceCount !== undefined ? { shardInstanceCount: c.shardInstanceCount } : {}),
       snapshots: [...this.elasticSnapshots.values()]
         .filter((s) => s.clusterArn === c.arn)
         .map((s) => ({
@@ -403,6 +605,31 @@ export class Model {
         tags: s.tags,
         ...(s.copyMinutes !== undefined ? { copyMinutes: s.copyMinutes } : {}),
       })),
+      dbClusters: [...this.dbClusters.values()].map((c) => ({
+        id: c.id,
+        engine: c.engine,
+        status: this.dbStatus(c) as World['dbClusters'][number]['status'],
+        createdAt: c.createdAt,
+        ...(c.restoredFrom !== undefined ? { restoredFrom: c.restoredFrom } : {}),
+        ...(c.subnetGroup !== undefined ? { dbSubnetGroupName: c.subnetGroup } : {}),
+        vpcSecurityGroupIds: c.vpcSecurityGroupIds,
+        encrypted: c.encrypted,
+        ...(c.kmsKeyId !== undefined ? { kmsKeyId: c.kmsKeyId } : {}),
+        deletionProtection: c.deletionProtection,
+        tags: c.tags,
+        ...(this.inFlight(c) as { endStatus?: World['dbClusters'][number]['status'] }),
+        instances: [...this.dbInstances.values()]
+          .filter((d) => d.clusterId === c.id)
+          .map((d) => ({
+            id: d.id,
+            instanceClass: d.instanceClass,
+            status: this.dbStatus(d) as World['dbClusters'][number]['instances'][number]['status'],
+            createdAt: d.createdAt,
+            tags: d.tags,
+            ...(this.inFlight(d) as { endStatus?: World['dbClusters'][number]['instances'][number]['status'] }),
+          })),
+      })),
+      ...(this.dbSubnetGroups ? { dbSubnetGroups: this.dbSubnetGroups } : {}),
       runs: this.runs,
       faults: this.faults.filter((f) => f.left > 0).map(({ left, ...f }) => ({ ...f, ...(Number.isFinite(left) ? { count: left } : {}) })),
     };

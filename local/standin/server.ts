@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApiError } from './api-error.js';
 import { Model } from './model.js';
+import { LATENCY_HEADER, Pace } from './pace.js';
+import { getMetricData } from './services/cloudwatch.js';
 import { ELASTIC_STATUS, handleElastic, routeElastic } from './services/elastic.js';
 import { handleRds, NS, RDS_ERRORS } from './services/rds.js';
 import { parseQuery, queryError, queryResponse, text } from './xml.js';
@@ -13,6 +15,8 @@ import type { World } from './world.js';
 
 export interface StandIn {
   model: Model;
+  /** Latency and throttling in virtual time, when the world's `pace` turns them on. */
+  pace?: Pace;
   url: string;
   close(): Promise<void>;
 }
@@ -35,6 +39,7 @@ function hold(res: ServerResponse, ms: number): Promise<boolean> {
   });
 }
 let requestSeq = 0;
+const PACED_PURGE_MS = 60_000;
 
 function serviceOf(req: IncomingMessage): string {
   const auth = String(req.headers.authorization ?? '');
@@ -57,8 +62,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-function sendXml(res: ServerResponse, status: number, xml: string) {
-  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': `standin-${++requestSeq}` });
+function sendXml(res: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': `standin-${++requestSeq}`, ...headers });
   res.end(xml);
 }
 
@@ -67,11 +72,18 @@ export type ExtraHandler = (service: string, req: IncomingMessage, body: string,
 /** Starts the stand-in on 127.0.0.1 (`port` 0: any free port). */
 export async function startStandIn(world: World, extra?: ExtraHandler, port = 0): Promise<StandIn> {
   const model = new Model(world);
+  const pace = world.pace ? new Pace(world.pace, model.nowMs) : undefined;
+  let purgedAt = Number.NEGATIVE_INFINITY;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const service = serviceOf(req);
     const body = await readBody(req);
-    model.purge();
+    // A purge scans the account: a paced world (tens of thousands of calls) purges at most once a virtual
+    // minute, so what finished deleting disappears within a minute of its time instead of at once.
+    if (!pace || model.nowMs - purgedAt >= PACED_PURGE_MS || model.nowMs < purgedAt) {
+      model.purge();
+      purgedAt = model.nowMs;
+    }
     if (extra && (await extra(service, req, body, res))) return;
     const url = new URL(req.url ?? '/', 'http://standin');
     if (service === 'rds') {
@@ -79,6 +91,12 @@ export async function startStandIn(world: World, extra?: ExtraHandler, port = 0)
       const action = text(params.Action);
       const op = action === 'ListTagsForResource' ? 'ListTagsForResource.rds' : action;
       model.count(op);
+      // Paced: the call takes a token of the RDS family's bucket (or is throttled) and says how long it took.
+      const admitted = pace?.admit('rds', op, model.nowMs);
+      const ph: Record<string, string> = admitted ? { [LATENCY_HEADER]: String(admitted.latencyMs) } : {};
+      if (admitted?.throttled) {
+        return sendXml(res, 400, queryError(NS, 400, 'Throttling', 'Rate exceeded', `standin-${++requestSeq}`), ph);
+      }
       try {
         const fault = model.takeFault(op, body);
         if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return;
@@ -86,10 +104,10 @@ export async function startStandIn(world: World, extra?: ExtraHandler, port = 0)
         if (fault?.error) throw new ApiError(fault.error, RDS_ERRORS[fault.error] ?? 400, `injected fault ${fault.error}`);
         const result = handleRds(model, action, params);
         if (fault?.dropResponse) return void req.socket.destroy();
-        sendXml(res, 200, queryResponse(action, NS, result, `standin-${++requestSeq}`));
+        sendXml(res, 200, queryResponse(action, NS, result, `standin-${++requestSeq}`), ph);
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError('InternalFailure', 500, (err as Error).message);
-        sendXml(res, e.status, queryError(NS, e.status, e.code, e.message, `standin-${++requestSeq}`));
+        sendXml(res, e.status, queryError(NS, e.status, e.code, e.message, `standin-${++requestSeq}`), ph);
       }
       return;
     }
@@ -105,6 +123,13 @@ export async function startStandIn(world: World, extra?: ExtraHandler, port = 0)
           { 'x-amzn-errortype': 'ResourceNotFoundException' },
         );
       model.count(route.op);
+      // Paced: the call takes a token of docdb-elastic's bucket (or is throttled) and says how long it took.
+      const admitted = pace?.admit('docdb-elastic', route.op, model.nowMs);
+      const ph: Record<string, string> = admitted ? { [LATENCY_HEADER]: String(admitted.latencyMs) } : {};
+      if (admitted?.throttled) {
+        // The modelled ThrottlingException: 429, its type in x-amzn-errortype, a JSON body with the message.
+        return sendJson(res, 429, { message: 'Rate exceeded' }, { 'x-amzn-errortype': 'ThrottlingException', ...ph });
+      }
       try {
         const fault = model.takeFault(route.op, `${decodeURIComponent(url.pathname)} ${body}`);
         if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return;
@@ -115,15 +140,23 @@ export async function startStandIn(world: World, extra?: ExtraHandler, port = 0)
         }
         const result = handleElastic(model, route.op, route.param, request);
         if (fault?.dropResponse) return void req.socket.destroy();
-        sendJson(res, 200, result);
+        sendJson(res, 200, result, ph);
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError('InternalServerException', 500, (err as Error).message);
         const { retryAfter, ...extra } = e.extra;
-        const headers: Record<string, string> = { 'x-amzn-errortype': e.code };
+        const headers: Record<string, string> = { 'x-amzn-errortype': e.code, ...ph };
         if (e.status === 429 && typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
         sendJson(res, e.status, { message: e.message, ...extra }, headers);
       }
       return;
+    }
+    if (service === 'monitoring') {
+      // CloudWatch (JSON 1.0): the product reads its own metrics back (services/cloudwatch.ts).
+      const action = String(req.headers['x-amz-target'] ?? '').replace('GraniteServiceVersion20100801.', '');
+      model.count(action);
+      if (action !== 'GetMetricData') return sendJson(res, 400, { __type: 'UnknownOperationException', message: `unsupported ${action}` });
+      const answer = getMetricData(model, body ? (JSON.parse(body) as Record<string, unknown>) : {});
+      return sendJson(res, answer.status, answer.body, { 'content-type': 'application/x-amz-json-1.0' });
     }
     sendJson(res, 400, { message: `unknown service "${service}"` }, { 'x-amzn-errortype': 'UnknownServiceException' });
   };
@@ -137,6 +170,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler, port = 0)
   const { port: bound } = server.address() as AddressInfo;
   return {
     model,
+    ...(pace ? { pace } : {}),
     url: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicyFile } from '../../functions/runtime/config.js';
-import { OWNERSHIP_KEYS } from '../../functions/domain/tags.js';
+import { DRILL_KEYS, OWNERSHIP_KEYS } from '../../functions/domain/tags.js';
 import { METRICS, SERVICE } from '../../functions/runtime/telemetry.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -38,7 +38,15 @@ const STAR_ALLOWED: Record<string, string> = {
   'docdb-elastic:ListClusters': 'read-only listing of the clusters to resolve tag selectors',
   'docdb-elastic:ListClusterSnapshots': 'read-only listing of snapshots to poll and to apply retention',
   'rds:DescribeDBClusterSnapshots': 'read-only listing of shared and owned cluster snapshots',
-  'cloudwatch:GetMetricData': "the freshness check reads the runs' own recovery point metrics back",
+  'cloudwatch:GetMetricData': "the freshness check and the drills' monthly cap read the product's own metrics back",
+  'rds:DescribeDBClusters': 'read-only: restore drills follow their clusters and find leaked ones',
+  'rds:DescribeDBInstances': 'read-only: a validated copy drill follows its instance',
+  'ec2:DescribeSubnets': 'read-only: an elastic restore looks up the drill subnets (a dependent action of RestoreClusterFromSnapshot)',
+  'ec2:DescribeVpcs': 'read-only: a dependent action of RestoreClusterFromSnapshot',
+  'ec2:DescribeSecurityGroups': 'read-only: a dependent action of RestoreClusterFromSnapshot',
+  'ec2:DescribeVpcEndpoints': 'read-only: a dependent action of RestoreClusterFromSnapshot',
+  'ec2:DescribeAvailabilityZones': 'read-only: a dependent action of RestoreClusterFromSnapshot',
+  'ec2:DescribeVpcAttribute': 'read-only: a dependent action of RestoreClusterFromSnapshot',
   'xray:PutTraceSegments': 'X-Ray tracing (only with --param tracing=true)',
   'xray:PutTelemetryRecords': 'X-Ray tracing (only with --param tracing=true)',
   // The state machine's logging: CloudWatch Logs vended log delivery has no resource-level permission
@@ -57,10 +65,14 @@ const STAR_WRITES = new Set(['logs:CreateLogDelivery', 'logs:UpdateLogDelivery',
 const WRITE = /:(Create|Copy|Delete|Add|Remove|Tag|Untag|Put|Start|Modify)/;
 
 describe('packaged CloudFormation template', () => {
-  it('holds the Standard state machine with the definition from statemachine/', () => {
+  it('holds the Standard state machines with the definitions from statemachine/', () => {
     const sm = ofType('AWS::StepFunctions::StateMachine');
-    expect(sm).toHaveLength(1);
-    const [, machine] = sm[0] as [string, Resource];
+    expect(sm.map(([name]) => name).sort()).toEqual(['BackupStateMachine', 'DrillStateMachine']);
+    const drills = JSON.stringify((template.Resources.DrillStateMachine as Resource).Properties.DefinitionString);
+    for (const state of ['Start Drills', 'Check Drills', 'Validate Drill Clusters', 'Clean Up Drills', 'Report Drills'])
+      expect(drills).toContain(state);
+    expect(template.Outputs.DrillStateMachineArn).toBeDefined();
+    const machine = template.Resources.BackupStateMachine as Resource;
     expect(machine.Properties.StateMachineType ?? 'STANDARD').toBe('STANDARD');
     const def = JSON.stringify(machine.Properties.DefinitionString);
     for (const state of [
@@ -82,7 +94,7 @@ describe('packaged CloudFormation template', () => {
     const expected = all.filter((s) => s.enabled);
     expect(all.length).toBeGreaterThan(expected.length); // policies.yml has a disabled schedule too
     const schedules = ofType('AWS::Scheduler::Schedule')
-      .filter(([name]) => name !== 'ScheduleFreshnessCheck')
+      .filter(([name]) => !['ScheduleFreshnessCheck', 'ScheduleCoverageAudit'].includes(name) && !name.startsWith('ScheduleDrill'))
       .map(([, r]) => r.Properties);
     expect(schedules).toHaveLength(expected.length);
     for (const want of expected) {
@@ -101,7 +113,7 @@ describe('packaged CloudFormation template', () => {
 
   it('runs every function on nodejs22.x with its own role and a log group with retention', () => {
     const fns = ofType('AWS::Lambda::Function');
-    expect(fns.length).toBe(8);
+    expect(fns.length).toBe(13);
     const roleNames = new Set<string>();
     for (const [name, fn] of fns) {
       expect(fn.Properties.Runtime, name).toBe('nodejs22.x');
@@ -127,12 +139,38 @@ describe('packaged CloudFormation template', () => {
     }
   });
 
-  it('conditions every delete on the ownership tag', () => {
-    const deletes = allStatements.filter(({ s }) => asList(s.Action).some((a) => /^(rds|docdb-elastic):Delete/.test(a)));
+  it('conditions every snapshot delete on the ownership tag', () => {
+    const deletes = allStatements.filter(({ s }) => asList(s.Action).some((a) => /^(rds|docdb-elastic):Delete.*Snapshot$/.test(a)));
     expect(deletes.length).toBeGreaterThanOrEqual(2);
     for (const { role, s } of deletes) {
       expect(s.Condition?.StringEquals?.[`aws:ResourceTag/${OWNERSHIP_KEYS.managedBy}`], role).toBe('backup-orchestrator');
     }
+  });
+
+  it('lets no role delete a cluster or an instance without the drill tag of a policy that drills', () => {
+    const drillPolicies = policies.policies.filter((p) => p.restoreDrill).map((p) => p.name);
+    expect(drillPolicies.length).toBeGreaterThan(0);
+    const isClusterDelete = (a: string) => /^(docdb-elastic:DeleteCluster|rds:DeleteDBCluster|rds:DeleteDBInstance)$/.test(a);
+    const clusterDeletes = allStatements.filter(({ s }) => asList(s.Action).some(isClusterDelete));
+    expect(clusterDeletes.length).toBeGreaterThanOrEqual(2);
+    for (const { role, s } of clusterDeletes) {
+      // the delete actions share a statement with nothing else, and that statement requires the drill tag
+      for (const a of asList(s.Action)) expect(isClusterDelete(a), `${role}: ${a}`).toBe(true);
+      expect(s.Condition?.StringEquals?.[`aws:ResourceTag/${DRILL_KEYS.drill}`], role).toEqual(drillPolicies);
+      expect(Object.keys(s.Condition ?? {}), role).toEqual(['StringEquals']);
+    }
+    // no EC2 delete at all, and no other statement names a cluster or instance delete
+    for (const { role, s } of allStatements) for (const a of asList(s.Action)) expect(a, role).not.toMatch(/^ec2:(Delete|Modify)/);
+  });
+
+  it('creates drill clusters and instances only with the drill tag in the request', () => {
+    const creates = allStatements.filter(({ s }) =>
+      asList(s.Action).some((a) =>
+        /^(docdb-elastic:(RestoreClusterFromSnapshot|CreateCluster)|rds:(RestoreDBClusterFromSnapshot|CreateDBInstance))$/.test(a),
+      ),
+    );
+    expect(creates.length).toBeGreaterThan(0);
+    for (const { role, s } of creates) expect(s.Condition?.StringEquals?.[`aws:RequestTag/${DRILL_KEYS.drill}`], role).toBeDefined();
   });
 
   it("limits KMS to the configured keys (key ARNs) and the allowed source accounts' keys, through RDS only", () => {
@@ -183,19 +221,51 @@ describe('packaged CloudFormation template', () => {
     const statements = statementsOf(role);
     const invoke = statements.filter((s) => asList(s.Action).includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
-    for (const r of asList(invoke[0]?.Resource))
+    const validators = policies.policies.flatMap((p) => (p.restoreDrill?.validation ? [p.restoreDrill.validation.functionArn] : []));
+    for (const r of asList(invoke[0]?.Resource)) {
+      if (typeof r === 'string' && validators.includes(r)) continue; // a policy's own drill validation function
       expect(JSON.stringify(r)).toMatch(
-        /:function:backup-orchestrator-test-(validateInput|startOperations|checkOperations|applyTags|applyRetention|report|describeFailure)"/,
+        /:function:backup-orchestrator-test-(validateInput|startOperations|checkOperations|applyTags|applyRetention|report|describeFailure|startDrills|checkDrills|cleanUpDrills|reportDrills)"/,
       );
+    }
     for (const s of statements.filter((x) => x !== invoke[0])) for (const a of asList(s.Action)) expect(a).toMatch(/^logs:/);
   });
 
-  it('lets the scheduler start only this state machine, and the freshness check', () => {
+  it("lets the scheduler start only this stack's state machines, the freshness check and the coverage audit", () => {
     const role = template.Resources.SchedulerRole as Resource;
     const start = statementsOf(role).find((s) => asList(s.Action).includes('states:StartExecution'));
-    expect(start?.Resource).toEqual({ Ref: 'BackupStateMachine' });
+    expect(start?.Resource).toEqual([{ Ref: 'BackupStateMachine' }, { Ref: 'DrillStateMachine' }]);
     const invoke = statementsOf(role).find((s) => asList(s.Action).includes('lambda:InvokeFunction'));
-    expect(JSON.stringify(invoke?.Resource)).toMatch(/:function:backup-orchestrator-test-checkFreshness"/);
+    const targets = asList(invoke?.Resource).map((r) => JSON.stringify(r));
+    expect(targets).toHaveLength(2);
+    expect(targets[0]).toMatch(/:function:backup-orchestrator-test-checkFreshness"/);
+    expect(targets[1]).toMatch(/:function:backup-orchestrator-test-auditCoverage"/);
+  });
+
+  it('audits coverage daily, and alarms on unprotected clusters, failed drills, slow restores and leaked drill clusters', () => {
+    const audit = (template.Resources.ScheduleCoverageAudit as Resource).Properties;
+    expect(audit.ScheduleExpression).toBe('rate(1 day)');
+    expect(JSON.stringify(audit.Target)).toContain('AuditCoverageLambdaFunction');
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+    const metricOf = (name: string) => alarms.filter((a) => a.MetricName === name);
+    expect(metricOf(METRICS.unprotected)).toHaveLength(1);
+    for (const p of policies.policies.filter((x) => x.restoreDrill)) {
+      const dims = (a: Record<string, unknown>) => JSON.stringify(a.Dimensions);
+      expect(
+        metricOf(METRICS.drillFailed).filter((a) => dims(a).includes(`"${p.name}"`)),
+        p.name,
+      ).toHaveLength(1);
+      expect(
+        metricOf(METRICS.drillClustersAlive).filter((a) => dims(a).includes(`"${p.name}"`)),
+        p.name,
+      ).toHaveLength(1);
+      const rto = metricOf(METRICS.restoreTime).filter((a) => dims(a).includes(`"${p.name}"`));
+      if (p.restoreDrill?.rtoMinutes !== undefined) expect(rto.map((a) => a.Threshold)).toEqual([p.restoreDrill.rtoMinutes * 60]);
+    }
+    // drill schedules: only enabled ones are deployed (the shipped policy's drill schedule is off)
+    const drillSchedules = ofType('AWS::Scheduler::Schedule').filter(([name]) => name.startsWith('ScheduleDrill'));
+    const enabled = policies.policies.flatMap((p) => (p.restoreDrill?.schedules ?? []).filter((s) => s.enabled));
+    expect(drillSchedules).toHaveLength(enabled.length);
   });
 
   it("logs the state machine's errors to a log group with retention, without execution data by default", () => {
@@ -336,7 +406,7 @@ describe('serverless package', () => {
     const roles = names('AWS::IAM::Role', 'RoleName');
     const functions = names('AWS::Lambda::Function', 'FunctionName');
     const schedules = names('AWS::Scheduler::Schedule', 'Name');
-    expect(roles.length).toBe(11);
+    expect(roles.length).toBe(16); // 13 functions, the framework's, the scheduler's and the state machines'
     for (const n of roles) {
       expect(n.length, n).toBeLessThanOrEqual(64);
       expect(n.startsWith('acme-platform-'), n).toBe(true);
@@ -347,9 +417,10 @@ describe('serverless package', () => {
       expect(n.length, n).toBeLessThanOrEqual(64);
       expect(n).toMatch(/^[0-9a-zA-Z-_.]+$/);
     }
-    expect(schedules).toHaveLength(3);
+    expect(schedules).toHaveLength(5); // two of the policy, its drill's, the freshness check, the coverage audit
     for (const list of [roles, functions, schedules]) expect(new Set(list.map((n) => n.toLowerCase())).size).toBe(list.length);
-    expect(((t.Resources.BackupStateMachine as Resource).Properties.StateMachineName as string).length).toBeLessThanOrEqual(80);
+    for (const sm of ['BackupStateMachine', 'DrillStateMachine'])
+      expect(((t.Resources[sm] as Resource).Properties.StateMachineName as string).length, sm).toBeLessThanOrEqual(80);
     // every role carries the boundary; the stack carries the tags (CloudFormation puts them on every resource it can)
     for (const [name, role] of res.filter(([, x]) => x.Type === 'AWS::IAM::Role'))
       expect(role.Properties.PermissionsBoundary, name).toBe('arn:aws:iam::123456789012:policy/acme-boundary');
@@ -440,7 +511,7 @@ describe('monitoring in the packaged template', () => {
       .replaceAll('${BackupStateMachine}', 'arn:aws:states:us-east-1:123456789012:stateMachine:x')
       .replaceAll('${AWS::Region}', 'us-east-1');
     const parsed = JSON.parse(body) as { widgets: { properties: { metrics: unknown[][] } }[] };
-    expect(parsed.widgets.length).toBe(4);
+    expect(parsed.widgets.length).toBe(6);
     const named = new Set<string>();
     for (const w of parsed.widgets) {
       for (const m of w.properties.metrics) {

@@ -36,7 +36,7 @@ describe('generatedNames', () => {
     for (const n of Object.values(names.functions)) expect(n.length).toBeLessThanOrEqual(NAME_LIMITS.function);
     for (const n of Object.values(names.roles)) expect(n.length).toBeLessThanOrEqual(NAME_LIMITS.role);
     for (const n of Object.values(names.schedules)) expect(n.length).toBeLessThanOrEqual(NAME_LIMITS.schedule);
-    expect(Object.keys(names.schedules).sort()).toEqual(['daily-1', 'daily-2', 'freshness-check']);
+    expect(Object.keys(names.schedules).sort()).toEqual(['coverage-audit', 'daily-1', 'daily-2', 'freshness-check']);
     expect(new Set(Object.values(names.roles)).size).toBe(Object.values(names.roles).length);
     expect(names.roles.report.startsWith('org-platform-team-')).toBe(true);
   });

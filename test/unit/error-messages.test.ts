@@ -164,7 +164,7 @@ describe('unknown fields', () => {
     [
       'a field close to none',
       `policies: [{name: daily, elastic: {clusterArns: ['${ARN}']}, owner: me}]`,
-      'policy "daily": unknown field "owner": the fields allowed here are name, description, schedules, elastic, copy, retention, tags, deadlines, dryRun, rpoHours',
+      'policy "daily": unknown field "owner": the fields allowed here are name, description, schedules, elastic, copy, retention, tags, deadlines, dryRun, restoreDrill, rpoHours',
     ],
   ])('suggest the field meant: %s', (_what, yaml, expected) => {
     expect(messages(yamlError(yaml))).toContain(expected);

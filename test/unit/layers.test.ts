@@ -68,8 +68,8 @@ describe('one folder per Lambda function', () => {
     expect(folders.filter((f) => !layers.includes(f)).sort()).toEqual(Object.keys(sls.functions).map(kebab).sort());
   });
 
-  it('is invoked by a state named for what it does', () => {
-    const definition = parseYaml(readFileSync(`${root}/statemachine/backup.asl.yml`, 'utf8')) as { States: unknown };
+  it.each(['backup.asl.yml', 'drill.asl.yml'])('is invoked by a state named for what it does (%s)', (file) => {
+    const definition = parseYaml(readFileSync(`${root}/statemachine/${file}`, 'utf8')) as { States: unknown };
     const tasks = Object.entries(definition.States as Record<string, { Type: string; Resource?: { 'Fn::GetAtt'?: [string, string] } }>)
       .filter(([, s]) => s.Type === 'Task')
       .map(([name, s]) => [name, s.Resource?.['Fn::GetAtt']?.[0] ?? ''] as const);

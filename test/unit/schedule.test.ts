@@ -2,8 +2,8 @@
  * EventBridge Scheduler expressions: the rules the service enforces, and the next fire time in a zone.
  */
 import { describe, expect, it } from 'vitest';
-import { fitName, loopSeconds } from '../../functions/domain/deploy.js';
-import { checksThatFit } from '../../functions/domain/policy.js';
+import { fitName, fitProblems, loopSeconds } from '../../functions/domain/deploy.js';
+import { checksThatFit, parsePolicyYaml } from '../../functions/domain/policy.js';
 import { RUN_BUDGET_SECONDS } from '../../functions/domain/limits.js';
 import { firstSlotAfter, nextFire, parseSchedule } from '../../functions/domain/schedule.js';
 
@@ -127,10 +127,31 @@ describe('deploy-time names and bounds', () => {
     expect(a.startsWith('backup-orchestrator-preproduction-xxx')).toBe(true);
   });
 
-  it('give the check loop as many checks as fit in a run by default', () => {
+  it('give the check loop as many checks as fit in a run at its shortest wait by default, at most 1000', () => {
     const poll = { initialSeconds: 600, backoff: 2, maxSeconds: 3600 };
     const n = checksThatFit(poll);
-    expect(loopSeconds({ ...poll, maxIterations: n })).toBeLessThanOrEqual(RUN_BUDGET_SECONDS);
-    expect(loopSeconds({ ...poll, maxIterations: n + 1 })).toBeGreaterThan(RUN_BUDGET_SECONDS);
+    // a run of nothing but the shortest waits (copies queued the whole run) still ends at its deadline, not by the bound
+    expect(n * poll.initialSeconds).toBeLessThanOrEqual(RUN_BUDGET_SECONDS);
+    expect((n + 1) * poll.initialSeconds).toBeGreaterThan(RUN_BUDGET_SECONDS);
+    expect(loopSeconds({ ...poll, maxIterations: n })).toBeGreaterThan(RUN_BUDGET_SECONDS);
+    expect(checksThatFit({ initialSeconds: 1 })).toBe(1000);
+    expect(checksThatFit({ initialSeconds: 3600 })).toBe(Math.floor(RUN_BUDGET_SECONDS / 3600));
+  });
+
+  it('flag a hand-set bound on checks whose waits cannot fit in a run, never the default', () => {
+    const ARN = 'arn:aws:docdb-elastic:us-east-1:123456789012:cluster/00000000-0000-4000-8000-000000000001';
+    const base = { initialSeconds: 3600, backoff: 1, maxSeconds: 3600 };
+    expect(
+      fitProblems(
+        parsePolicyYaml(`settings: { poll: ${JSON.stringify(base)} }\npolicies: [{ name: p, elastic: { clusterArns: ['${ARN}'] } }]`),
+      ),
+    ).toEqual([]);
+    expect(
+      fitProblems(
+        parsePolicyYaml(
+          `settings: { poll: ${JSON.stringify({ ...base, maxIterations: 100 })} }\npolicies: [{ name: p, elastic: { clusterArns: ['${ARN}'] } }]`,
+        ),
+      ),
+    ).toEqual([expect.stringMatching(/^settings\.poll: 100 checks/)]);
   });
 });

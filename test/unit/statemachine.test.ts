@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { STATE_MACHINE_TIMEOUT_SECONDS } from '../../functions/domain/limits.js';
 import type { NextStep } from '../../functions/domain/run.js';
-import { loadDefinition } from '../../local/runner.js';
+import { DRILL_DEFINITION_PATH, loadDefinition } from '../../local/runner.js';
 import { ERROR_NAMES } from '../../functions/domain/errors.js';
 
 /** Where a definition uses JSONata: the QueryLanguage switch, its fields, and {% %} expressions. */
@@ -189,5 +189,29 @@ describe('statemachine/backup.asl.yml', () => {
     expect(fail.Type).toBe('Fail');
     expect(fail.ErrorPath).toBe('$.error');
     expect(fail.CausePath).toBe('$.cause');
+  });
+
+  describe('statemachine/drill.asl.yml', () => {
+    const drill = loadDefinition('us-east-1', '123456789012', DRILL_DEFINITION_PATH).definition;
+    const drillStates = drill.States as unknown as Record<string, State & { Iterator?: { States: Record<string, State> } }>;
+
+    it('is valid ASL, JSONPath only', () => {
+      const result = aslValidator(structuredClone(drill), { checkPaths: true, checkArn: true });
+      expect(result.errors).toEqual([]);
+      expect(jsonataFeatures(drill)).toEqual([]);
+    });
+
+    it('ends every failure path in Clean Up Drills, so no drill cluster outlives an error', () => {
+      for (const [name, s] of Object.entries(drillStates)) {
+        if (s.Type !== 'Task' && s.Type !== 'Map') continue;
+        if (['Clean Up Drills', 'Report Drills', 'Describe Failure'].includes(name)) continue;
+        const last = (s.Catch ?? []).at(-1);
+        expect(last, name).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'Clean Up Drills', ResultPath: '$.lastError' });
+      }
+      expect(drillStates['Clean Up Drills']?.Next).toBe('Report Drills');
+      // a validation error answers like any other: the Map state's item catches it
+      const invoke = drillStates['Validate Drill Clusters']?.Iterator?.States['Invoke Validation'];
+      expect(invoke?.Catch?.[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'Validation Errored' });
+    });
   });
 });

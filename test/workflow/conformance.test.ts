@@ -10,7 +10,8 @@ import * as rdsSdk from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients, type Clients } from '../../functions/aws/clients.js';
 import { useStandInEndpoints } from '../../local/runner.js';
-import { routeElastic } from '../../local/standin/services/elastic.js';
+import { ELASTIC_STATUS, routeElastic } from '../../local/standin/services/elastic.js';
+import { RDS_ERRORS } from '../../local/standin/services/rds.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';
 import { clusterArn, world } from './helpers.js';
 
@@ -87,11 +88,13 @@ const RDS_COMMON = [
   'AccessDenied',
   'InternalFailure',
   'ServiceUnavailable',
+  'MissingParameter',
 ];
 const declared = (model: Model, op: string) =>
   (model.operations[op]?.errors ?? []).flatMap((e) => [e.shape, model.shapes[e.shape]?.error?.code ?? e.shape]);
 
 const C1 = clusterArn('00000000-0000-4000-8000-00000000c0f1');
+const KEY = 'arn:aws:kms:us-east-1:123456789012:key/k';
 let standIn: StandIn;
 let clients: Clients;
 
@@ -101,10 +104,19 @@ beforeAll(async () => {
       accountId: '123456789012',
       region: 'us-east-1',
       now: '2026-11-22T02:00:00Z',
-      kmsKeys: ['arn:aws:kms:us-east-1:123456789012:key/k'],
+      kmsKeys: [KEY],
       elasticClusters: [
-        { name: 'conf', arn: C1, tags: { a: 'b' }, snapshots: [{ name: 'existing', createdAt: '2026-11-21T02:00:00Z', tags: { x: 'y' } }] },
+        {
+          name: 'conf',
+          arn: C1,
+          tags: { a: 'b' },
+          snapshots: [
+            { name: 'existing', createdAt: '2026-11-21T02:00:00Z', tags: { x: 'y' } },
+            { name: 'half-made', createdAt: '2026-11-22T01:50:00Z', status: 'CREATING' },
+          ],
+        },
       ],
+      dbSubnetGroups: ['drill-subnets'],
       clusterSnapshots: [{ id: 'owned-one', clusterId: 'c', createdAt: '2026-11-20T00:00:00Z', tags: { k: 'v' } }],
       sharedSnapshots: [
         {
@@ -158,6 +170,8 @@ describe('docdb-elastic stand-in conforms to the model', () => {
       'TagResource',
       'UntagResource',
       'ListTagsForResource',
+      'RestoreClusterFromSnapshot',
+      'DeleteCluster',
     ]) {
       const { method, requestUri } = elasticModel.operations[op]?.http ?? { method: '', requestUri: '' };
       const path = requestUri.replace(/\{[^}]+\}/g, arn).split('?')[0] ?? '';
@@ -243,6 +257,115 @@ describe('docdb-elastic stand-in conforms to the model', () => {
       elastic.send(new E.TagResourceCommand({ resourceArn: missing, tags: { a: 'b' } })),
     );
     await expectDeclaredError(elasticModel, 'GetCluster', elastic.send(new E.GetClusterCommand({ clusterArn: `${C1}0` })));
+  });
+
+  it('restores, describes, tags and deletes clusters with the modelled shapes', async () => {
+    const { elastic } = clients;
+    const existing = standIn.model.elasticArn('cluster-snapshot', 'conf/existing');
+    const restored = (await expectOutput(
+      elasticModel,
+      'RestoreClusterFromSnapshot',
+      elastic.send(
+        new E.RestoreClusterFromSnapshotCommand({
+          snapshotArn: existing,
+          clusterName: 'conf-drill',
+          kmsKeyId: KEY,
+          subnetIds: ['subnet-1', 'subnet-2', 'subnet-3'],
+          vpcSecurityGroupIds: ['sg-1'],
+          shardCapacity: 4,
+          shardInstanceCount: 2,
+          tags: { drill: 'yes' },
+        }),
+      ),
+    )) as elasticSdk.RestoreClusterFromSnapshotCommandOutput;
+    expect(restored.cluster).toMatchObject({
+      clusterName: 'conf-drill',
+      status: 'CREATING',
+      kmsKeyId: KEY,
+      subnetIds: ['subnet-1', 'subnet-2', 'subnet-3'],
+      vpcSecurityGroupIds: ['sg-1'],
+      shardCapacity: 4,
+      shardInstanceCount: 2,
+    });
+    const arn = restored.cluster?.clusterArn ?? '';
+    const got = (await expectOutput(
+      elasticModel,
+      'GetCluster',
+      elastic.send(new E.GetClusterCommand({ clusterArn: arn })),
+    )) as elasticSdk.GetClusterCommandOutput;
+    expect(got.cluster?.status).toBe('CREATING');
+    const listed = (await expectOutput(
+      elasticModel,
+      'ListClusters',
+      elastic.send(new E.ListClustersCommand({})),
+    )) as elasticSdk.ListClustersCommandOutput;
+    expect(listed.clusters?.find((c) => c.clusterArn === arn)?.status).toBe('CREATING');
+    await expectOutput(elasticModel, 'TagResource', elastic.send(new E.TagResourceCommand({ resourceArn: arn, tags: { more: '1' } })));
+    const tags = (await expectOutput(
+      elasticModel,
+      'ListTagsForResource',
+      elastic.send(new E.ListTagsForResourceCommand({ resourceArn: arn })),
+    )) as elasticSdk.ListTagsForResourceCommandOutput;
+    expect(tags.tags).toEqual({ drill: 'yes', more: '1' });
+    standIn.model.advance(standIn.model.durations.restoreMinutes * 60);
+    const deleted = (await expectOutput(
+      elasticModel,
+      'DeleteCluster',
+      elastic.send(new E.DeleteClusterCommand({ clusterArn: arn })),
+    )) as elasticSdk.DeleteClusterCommandOutput;
+    expect(deleted.cluster?.status).toBe('DELETING');
+  });
+
+  it('fails restores and cluster deletes only with declared errors', async () => {
+    const { elastic } = clients;
+    const existing = standIn.model.elasticArn('cluster-snapshot', 'conf/existing');
+    const halfMade = standIn.model.elasticArn('cluster-snapshot', 'conf/half-made');
+    const restore = (input: Partial<elasticSdk.RestoreClusterFromSnapshotCommandInput>) =>
+      expectDeclaredError(
+        elasticModel,
+        'RestoreClusterFromSnapshot',
+        elastic.send(new E.RestoreClusterFromSnapshotCommand({ snapshotArn: existing, clusterName: 'conf-two', ...input })),
+      );
+    expect((await restore({ snapshotArn: `${existing}0` }))?.name).toBe('ResourceNotFoundException');
+    expect((await restore({ clusterName: 'CONF' }))?.name).toBe('ConflictException');
+    expect((await restore({ snapshotArn: halfMade }))?.name).toBe('ConflictException');
+    for (const bad of [{ clusterName: 'double--hyphen' }, { shardCapacity: 3 }, { shardInstanceCount: 17 }, { tags: { 'aws:x': 'y' } }]) {
+      expect((await restore(bad))?.name, JSON.stringify(bad)).toBe('ValidationException');
+    }
+    const missing = `${C1}0`;
+    expect(
+      (await expectDeclaredError(elasticModel, 'DeleteCluster', elastic.send(new E.DeleteClusterCommand({ clusterArn: missing }))))?.name,
+    ).toBe('ResourceNotFoundException');
+    const creating = await elastic.send(new E.RestoreClusterFromSnapshotCommand({ snapshotArn: existing, clusterName: 'conf-busy' }));
+    const busy = await expectDeclaredError(
+      elasticModel,
+      'DeleteCluster',
+      elastic.send(new E.DeleteClusterCommand({ clusterArn: creating.cluster?.clusterArn })),
+    );
+    expect(busy?.name).toBe('ConflictException');
+    const q = await startStandIn(
+      world({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        now: '2026-11-22T02:00:00Z',
+        quotas: { elasticClusters: 1 },
+        elasticClusters: [{ name: 'only', arn: C1, snapshots: [{ name: 's', createdAt: '2026-11-21T02:00:00Z' }] }],
+      }),
+    );
+    try {
+      const client = new elasticSdk.DocDBElasticClient({ region: 'us-east-1', endpoint: q.url });
+      const e = await expectDeclaredError(
+        elasticModel,
+        'RestoreClusterFromSnapshot',
+        client.send(
+          new E.RestoreClusterFromSnapshotCommand({ snapshotArn: q.model.elasticArn('cluster-snapshot', 'only/s'), clusterName: 'x' }),
+        ),
+      );
+      expect(e?.name).toBe('ServiceQuotaExceededException');
+      expect((e as elasticSdk.ServiceQuotaExceededException).$metadata.httpStatusCode).toBe(402);
+    } finally {
+      await q.close();
+    }
   });
 
   it('throttles with 429, Retry-After and the modelled retryAfterSeconds', async () => {
@@ -437,6 +560,332 @@ describe('RDS stand-in conforms to the model', () => {
         ),
       );
       expect(e?.name).toBe('SnapshotQuotaExceededFault');
+    } finally {
+      await q.close();
+    }
+  });
+});
+
+describe('RDS stand-in conforms to the model: restores, DB clusters and DB instances', () => {
+  const R = rdsSdk;
+  const OWNED = 'arn:aws:rds:us-east-1:123456789012:cluster-snapshot:owned-one';
+
+  it('answers with the modelled output shapes', async () => {
+    const { rds } = clients;
+    const restored = (await expectOutput(
+      rdsModel,
+      'RestoreDBClusterFromSnapshot',
+      rds.send(
+        new R.RestoreDBClusterFromSnapshotCommand({
+          DBClusterIdentifier: 'Conf-Drill',
+          SnapshotIdentifier: OWNED,
+          Engine: 'docdb',
+          DBSubnetGroupName: 'drill-subnets',
+          VpcSecurityGroupIds: ['sg-1', 'sg-2'],
+          KmsKeyId: KEY,
+          Tags: [{ Key: 'drill', Value: 'yes' }],
+        }),
+      ),
+    )) as rdsSdk.RestoreDBClusterFromSnapshotCommandOutput;
+    expect(restored.DBCluster).toMatchObject({
+      DBClusterIdentifier: 'conf-drill',
+      Status: 'creating',
+      Engine: 'docdb',
+      DBSubnetGroup: 'drill-subnets',
+      StorageEncrypted: true,
+      KmsKeyId: KEY,
+      DBClusterMembers: [],
+      TagList: [{ Key: 'drill', Value: 'yes' }],
+      VpcSecurityGroups: [
+        { VpcSecurityGroupId: 'sg-1', Status: 'active' },
+        { VpcSecurityGroupId: 'sg-2', Status: 'active' },
+      ],
+    });
+    expect(restored.DBCluster?.ClusterCreateTime).toEqual(standIn.model.now());
+    for (const input of [
+      { DBClusterIdentifier: 'CONF-DRILL' },
+      { DBClusterIdentifier: restored.DBCluster?.DBClusterArn },
+      { Filters: [{ Name: 'engine', Values: ['docdb'] }], MaxRecords: 20 },
+      { Filters: [{ Name: 'db-cluster-id', Values: ['conf-drill'] }] },
+    ]) {
+      const out = (await expectOutput(
+        rdsModel,
+        'DescribeDBClusters',
+        rds.send(new R.DescribeDBClustersCommand(input)),
+      )) as rdsSdk.DescribeDBClustersCommandOutput;
+      expect(out.DBClusters?.map((c) => c.DBClusterIdentifier)).toEqual(['conf-drill']);
+    }
+    standIn.model.advance(standIn.model.durations.restoreMinutes * 60);
+    const instance = (await expectOutput(
+      rdsModel,
+      'CreateDBInstance',
+      rds.send(
+        new R.CreateDBInstanceCommand({
+          DBInstanceIdentifier: 'Conf-Drill-1',
+          DBClusterIdentifier: 'conf-drill',
+          DBInstanceClass: 'db.t3.medium',
+          Engine: 'docdb',
+          Tags: [{ Key: 'drill', Value: 'yes' }],
+        }),
+      ),
+    )) as rdsSdk.CreateDBInstanceCommandOutput;
+    expect(instance.DBInstance).toMatchObject({
+      DBInstanceIdentifier: 'conf-drill-1',
+      DBInstanceStatus: 'creating',
+      DBClusterIdentifier: 'conf-drill',
+    });
+    for (const input of [
+      { DBInstanceIdentifier: 'conf-drill-1' },
+      { DBInstanceIdentifier: instance.DBInstance?.DBInstanceArn },
+      { Filters: [{ Name: 'db-cluster-id', Values: ['conf-drill'] }], MaxRecords: 100 },
+    ]) {
+      const out = (await expectOutput(
+        rdsModel,
+        'DescribeDBInstances',
+        rds.send(new R.DescribeDBInstancesCommand(input)),
+      )) as rdsSdk.DescribeDBInstancesCommandOutput;
+      expect(out.DBInstances?.map((d) => d.DBInstanceIdentifier)).toEqual(['conf-drill-1']);
+    }
+    standIn.model.advance(standIn.model.durations.instanceCreateMinutes * 60);
+    const cluster = (await rds.send(new R.DescribeDBClustersCommand({ DBClusterIdentifier: 'conf-drill' }))).DBClusters?.[0];
+    expect(cluster?.DBClusterMembers).toEqual([
+      { DBInstanceIdentifier: 'conf-drill-1', IsClusterWriter: true, DBClusterParameterGroupStatus: 'in-sync', PromotionTier: 1 },
+    ]);
+    const tags = (await expectOutput(
+      rdsModel,
+      'ListTagsForResource',
+      rds.send(new R.ListTagsForResourceCommand({ ResourceName: cluster?.DBClusterArn })),
+    )) as rdsSdk.ListTagsForResourceCommandOutput;
+    expect(tags.TagList).toEqual([{ Key: 'drill', Value: 'yes' }]);
+    const gone = (await expectOutput(
+      rdsModel,
+      'DeleteDBInstance',
+      rds.send(new R.DeleteDBInstanceCommand({ DBInstanceIdentifier: 'conf-drill-1', SkipFinalSnapshot: false })),
+    )) as rdsSdk.DeleteDBInstanceCommandOutput;
+    expect(gone.DBInstance?.DBInstanceStatus).toBe('deleting');
+    const deleted = (await expectOutput(
+      rdsModel,
+      'DeleteDBCluster',
+      rds.send(new R.DeleteDBClusterCommand({ DBClusterIdentifier: 'conf-drill', SkipFinalSnapshot: true })),
+    )) as rdsSdk.DeleteDBClusterCommandOutput;
+    expect(deleted.DBCluster?.Status).toBe('deleting');
+  });
+
+  it('fails only with declared (or common) errors', async () => {
+    const { rds } = clients;
+    const restore = (input: Partial<rdsSdk.RestoreDBClusterFromSnapshotCommandInput>) =>
+      expectDeclaredError(
+        rdsModel,
+        'RestoreDBClusterFromSnapshot',
+        rds.send(
+          new R.RestoreDBClusterFromSnapshotCommand({
+            DBClusterIdentifier: 'conf-err',
+            SnapshotIdentifier: 'owned-one',
+            Engine: 'docdb',
+            ...input,
+          }),
+        ),
+        RDS_COMMON,
+      );
+    expect((await restore({ SnapshotIdentifier: 'nope' }))?.name).toBe('DBClusterSnapshotNotFoundFault');
+    expect((await restore({ KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/other' }))?.name).toBe('KMSKeyNotAccessibleFault');
+    expect((await restore({ DBSubnetGroupName: 'nope' }))?.name).toBe('DBSubnetGroupNotFoundFault');
+    expect((await restore({ Engine: 'aurora-postgresql' }))?.name).toBe('InvalidParameterCombination');
+    expect((await restore({ DBClusterIdentifier: 'bad--id' }))?.name).toBe('InvalidParameterValue');
+    expect((await restore({ Engine: '' }))?.name).toBe('MissingParameter');
+    await rds.send(
+      new R.CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: 'owned-one',
+        TargetDBClusterSnapshotIdentifier: 'conf-in-flight',
+      }),
+    );
+    expect((await restore({ SnapshotIdentifier: 'conf-in-flight' }))?.name).toBe('InvalidDBClusterSnapshotStateFault');
+    await rds.send(
+      new R.RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: 'conf-err', SnapshotIdentifier: 'owned-one', Engine: 'docdb' }),
+    );
+    expect((await restore({}))?.name).toBe('DBClusterAlreadyExistsFault');
+    // a cluster still creating takes no instance and cannot be deleted
+    const instance = (input: Partial<rdsSdk.CreateDBInstanceCommandInput>) =>
+      expectDeclaredError(
+        rdsModel,
+        'CreateDBInstance',
+        rds.send(
+          new R.CreateDBInstanceCommand({
+            DBInstanceIdentifier: 'conf-err-1',
+            DBClusterIdentifier: 'conf-err',
+            DBInstanceClass: 'db.t3.medium',
+            Engine: 'docdb',
+            ...input,
+          }),
+        ),
+        RDS_COMMON,
+      );
+    expect((await instance({}))?.name).toBe('InvalidDBClusterStateFault');
+    const deleteCluster = (input: Partial<rdsSdk.DeleteDBClusterCommandInput>) =>
+      expectDeclaredError(
+        rdsModel,
+        'DeleteDBCluster',
+        rds.send(new R.DeleteDBClusterCommand({ DBClusterIdentifier: 'conf-err', SkipFinalSnapshot: true, ...input })),
+        RDS_COMMON,
+      );
+    expect((await deleteCluster({}))?.name).toBe('InvalidDBClusterStateFault');
+    standIn.model.advance(standIn.model.durations.restoreMinutes * 60);
+    expect((await instance({ DBClusterIdentifier: 'nope' }))?.name).toBe('DBClusterNotFoundFault');
+    expect((await instance({ Engine: 'aurora-mysql' }))?.name).toBe('InvalidParameterCombination');
+    await rds.send(
+      new R.CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'conf-err-1',
+        DBClusterIdentifier: 'conf-err',
+        DBInstanceClass: 'db.t3.medium',
+        Engine: 'docdb',
+      }),
+    );
+    expect((await instance({}))?.name).toBe('DBInstanceAlreadyExistsFault');
+    // deleting a cluster that still has an instance not being deleted
+    expect((await deleteCluster({}))?.name).toBe('InvalidDBClusterStateFault');
+    expect((await deleteCluster({ DBClusterIdentifier: 'nope' }))?.name).toBe('DBClusterNotFoundFault');
+    expect((await deleteCluster({ SkipFinalSnapshot: false }))?.name).toBe('InvalidDBClusterStateFault');
+    expect(
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'DescribeDBClusters',
+          rds.send(new R.DescribeDBClustersCommand({ DBClusterIdentifier: 'nope' })),
+          RDS_COMMON,
+        )
+      )?.name,
+    ).toBe('DBClusterNotFoundFault');
+    for (const MaxRecords of [19, 101]) {
+      await expectDeclaredError(rdsModel, 'DescribeDBClusters', rds.send(new R.DescribeDBClustersCommand({ MaxRecords })), RDS_COMMON);
+      await expectDeclaredError(rdsModel, 'DescribeDBInstances', rds.send(new R.DescribeDBInstancesCommand({ MaxRecords })), RDS_COMMON);
+    }
+    expect(
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'DescribeDBInstances',
+          rds.send(new R.DescribeDBInstancesCommand({ DBInstanceIdentifier: 'nope' })),
+          RDS_COMMON,
+        )
+      )?.name,
+    ).toBe('DBInstanceNotFoundFault');
+    expect(
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'DeleteDBInstance',
+          rds.send(new R.DeleteDBInstanceCommand({ DBInstanceIdentifier: 'nope', SkipFinalSnapshot: true })),
+          RDS_COMMON,
+        )
+      )?.name,
+    ).toBe('DBInstanceNotFoundFault');
+    await rds.send(new R.DeleteDBInstanceCommand({ DBInstanceIdentifier: 'conf-err-1' }));
+    expect(
+      (
+        await expectDeclaredError(
+          rdsModel,
+          'DeleteDBInstance',
+          rds.send(new R.DeleteDBInstanceCommand({ DBInstanceIdentifier: 'conf-err-1' })),
+          RDS_COMMON,
+        )
+      )?.name,
+    ).toBe('InvalidDBInstanceStateFault');
+    // no final snapshot without its identifier, and not both
+    expect((await deleteCluster({ SkipFinalSnapshot: false }))?.name).toBe('InvalidParameterCombination');
+    expect((await deleteCluster({ FinalDBSnapshotIdentifier: 'final' }))?.name).toBe('InvalidParameterCombination');
+    expect((await deleteCluster({ SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: 'owned-one' }))?.name).toBe(
+      'DBClusterSnapshotAlreadyExistsFault',
+    );
+    await expectDeclaredError(
+      rdsModel,
+      'AddTagsToResource',
+      rds.send(new R.AddTagsToResourceCommand({ ResourceName: 'arn:aws:rds:us-east-1:123456789012:cluster:nope', Tags: [] })),
+      RDS_COMMON,
+    );
+    await expectDeclaredError(
+      rdsModel,
+      'ListTagsForResource',
+      rds.send(new R.ListTagsForResourceCommand({ ResourceName: 'arn:aws:rds:us-east-1:123456789012:db:nope' })),
+      RDS_COMMON,
+    );
+  });
+
+  it('enforces the DB cluster quota with DBClusterQuotaExceededFault (403)', async () => {
+    const q = await startStandIn(
+      world({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        now: '2026-11-22T02:00:00Z',
+        quotas: { dbClusters: 0 },
+        clusterSnapshots: [{ id: 'only', clusterId: 'c', createdAt: '2026-11-20T00:00:00Z' }],
+      }),
+    );
+    try {
+      const client = new rdsSdk.RDSClient({ region: 'us-east-1', endpoint: q.url });
+      const e = await expectDeclaredError(
+        rdsModel,
+        'RestoreDBClusterFromSnapshot',
+        client.send(new R.RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: 'x', SnapshotIdentifier: 'only', Engine: 'docdb' })),
+      );
+      expect(e?.name).toBe('DBClusterQuotaExceededFault');
+      expect((e as rdsSdk.DBClusterQuotaExceededFault).$metadata.httpStatusCode).toBe(403);
+    } finally {
+      await q.close();
+    }
+  });
+});
+
+describe('error codes and HTTP statuses', () => {
+  const modelled = (model: Model) =>
+    new Map(
+      Object.entries(model.shapes)
+        .filter(([, s]) => s.error)
+        .map(([name, s]) => [s.error?.code ?? name, s.error?.httpStatusCode ?? 400]),
+    );
+
+  it('the stand-in answers every modelled error with the model HTTP status', () => {
+    const rds = modelled(rdsModel);
+    for (const [code, status] of Object.entries(RDS_ERRORS)) if (rds.has(code)) expect(status, code).toBe(rds.get(code));
+    // every RDS error the restore operations declare that a world fault may name has its status here
+    for (const op of ['RestoreDBClusterFromSnapshot', 'DeleteDBCluster', 'CreateDBInstance', 'DeleteDBInstance']) {
+      for (const e of rdsModel.operations[op]?.errors ?? []) {
+        const code = rdsModel.shapes[e.shape]?.error?.code ?? e.shape;
+        if (['DBClusterNotFoundFault', 'KMSKeyNotAccessibleFault', 'InvalidSubnet', 'InsufficientDBClusterCapacityFault'].includes(code)) {
+          expect(RDS_ERRORS[code], code).toBe(rds.get(code));
+        }
+      }
+    }
+    const elastic = modelled(elasticModel);
+    for (const [code, status] of Object.entries(ELASTIC_STATUS)) expect(status, code).toBe(elastic.get(code));
+  });
+
+  it('a world fault on a restore answers with the modelled code and status through the SDK', async () => {
+    const q = await startStandIn(
+      world({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        now: '2026-11-22T02:00:00Z',
+        clusterSnapshots: [{ id: 'only', clusterId: 'c', createdAt: '2026-11-20T00:00:00Z' }],
+        faults: [
+          { operation: 'RestoreDBClusterFromSnapshot', error: 'InsufficientDBClusterCapacityFault', count: 1 },
+          { operation: 'RestoreDBClusterFromSnapshot', error: 'InvalidSubnet', count: 1 },
+        ],
+      }),
+    );
+    try {
+      const client = new rdsSdk.RDSClient({ region: 'us-east-1', endpoint: q.url });
+      const send = () =>
+        expectDeclaredError(
+          rdsModel,
+          'RestoreDBClusterFromSnapshot',
+          client.send(
+            new rdsSdk.RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: 'x', SnapshotIdentifier: 'only', Engine: 'docdb' }),
+          ),
+        );
+      const first = (await send()) as rdsSdk.RDSServiceException;
+      expect([first.name, first.$metadata.httpStatusCode]).toEqual(['InsufficientDBClusterCapacityFault', 403]);
+      const second = (await send()) as rdsSdk.RDSServiceException;
+      expect([second.name, second.$metadata.httpStatusCode]).toEqual(['InvalidSubnet', 400]);
     } finally {
       await q.close();
     }

@@ -227,4 +227,40 @@ describe('operator CLI', () => {
       error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('does not exist') },
     });
   });
+
+  it('audit --json classifies every cluster: protected, excluded by a named rule, or unprotected', async () => {
+    const r = await cli('audit', '--json');
+    expect(r.code).toBe(3); // some clusters are unprotected
+    const data = (
+      r.lines[0] as {
+        data: { counts: Record<string, number>; clusters: { name: string; class: string; policies: string[]; rule?: string }[] };
+      }
+    ).data;
+    const byId = Object.fromEntries((data.clusters as unknown as { id: string }[]).map((c) => [c.id, c]));
+    const byName = Object.fromEntries(data.clusters.map((c) => [c.name, c]));
+    expect(byName['orders-prod']).toMatchObject({ class: 'protected', policies: ['daily'] });
+    expect(byName.ledger).toMatchObject({ class: 'protected', policies: ['monthly-archive'] });
+    expect(byName['search-staging']).toMatchObject({ class: 'unprotected' });
+    expect(byId['111122223333:catalog']).toMatchObject({ class: 'protected', policies: ['daily'] });
+    expect(Object.values(byName).some((c) => c.class === 'excluded' && /copy\.engines/.test(c.rule ?? ''))).toBe(true);
+    expect(data.counts.unprotected).toBe(data.clusters.filter((c) => c.class === 'unprotected').length);
+    const table = await cli('audit');
+    expect(table.out).toMatch(/^kind +cluster +class/);
+    expect(table.out).toMatch(/search-staging +unprotected/);
+  });
+
+  it('drill starts a run of the drill workflow; status --drills shows the last drill of each target', async () => {
+    const r = await cli('drill', '--policy', 'daily', '--follow', '--interval', '0.05');
+    expect(r.code).toBe(0);
+    expect(r.lines[1]).toMatchObject({ success: true, data: { policy: 'daily', summary: { passed: 1, failed: 0 } } });
+    const drilled = (r.lines[1] as { data: { drills: { target: string }[] } }).data.drills[0]?.target;
+    const status = await cli('status', (r.lines[0] as { data: { id: string } }).data.id, '--drills');
+    expect(status.code).toBe(0);
+    const last = (status.lines[0] as { data: { lastDrills: { target: string; result?: string; restoreSeconds?: number }[] } }).data
+      .lastDrills;
+    expect(last.find((t) => t.target === drilled)).toMatchObject({ result: 'passed', restoreSeconds: expect.any(Number) });
+    const nope = await cli('drill', '--policy', 'monthly-archive');
+    expect(nope.code).toBe(2);
+    expect(nope.lines[0]).toMatchObject({ error: { message: expect.stringContaining('has no restoreDrill settings') } });
+  });
 });

@@ -9,7 +9,7 @@ const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
 export function describeStacks(
   params: Record<string, unknown>,
-  stack: { stackName: string; stateMachineArn: string; model: Pick<Model, 'region' | 'accountId'> },
+  stack: { stackName: string; stateMachineArn: string; drillStateMachineArn?: string; model: Pick<Model, 'region' | 'accountId'> },
 ): { status: number; xml: string } {
   const asked = text(params.StackName);
   if (asked !== stack.stackName) {
@@ -20,7 +20,10 @@ export function describeStacks(
     StackId: `arn:aws:cloudformation:${stack.model.region}:${stack.model.accountId}:stack/${stack.stackName}/standin`,
     CreationTime: '2026-01-01T00:00:00Z',
     StackStatus: 'UPDATE_COMPLETE',
-    Outputs: [{ member: { OutputKey: 'StateMachineArn', OutputValue: stack.stateMachineArn } }],
+    Outputs: [
+      { member: { OutputKey: 'StateMachineArn', OutputValue: stack.stateMachineArn } },
+      ...(stack.drillStateMachineArn ? [{ member: { OutputKey: 'DrillStateMachineArn', OutputValue: stack.drillStateMachineArn } }] : []),
+    ],
   };
   return { status: 200, xml: queryResponse('DescribeStacks', NS, { Stacks: [{ member }] }, 'standin') };
 }

@@ -3,7 +3,8 @@
  * as `x-amzn-errortype` plus a JSON body, 429 with Retry-After.
  */
 import { ApiError } from '../api-error.js';
-import type { ElasticSnapshot, Model } from '../model.js';
+import { elasticSnapshotNamed, elasticSnapshotsOf, manualElasticSnapshots } from '../snapshot-index.js';
+import type { ElasticCluster, ElasticSnapshot, Model } from '../model.js';
 
 export const ELASTIC_STATUS: Record<string, number> = {
   ValidationException: 400,
@@ -31,6 +32,8 @@ interface Route {
 const ROUTES: Route[] = [
   { op: 'ListClusters', method: 'GET', re: /^\/clusters$/ },
   { op: 'GetCluster', method: 'GET', re: /^\/cluster\/([^/]+)$/ },
+  { op: 'DeleteCluster', method: 'DELETE', re: /^\/cluster\/([^/]+)$/ },
+  { op: 'RestoreClusterFromSnapshot', method: 'POST', re: /^\/cluster-snapshot\/([^/]+)\/restore$/ },
   { op: 'CreateClusterSnapshot', method: 'POST', re: /^\/cluster-snapshot$/ },
   { op: 'CopyClusterSnapshot', method: 'POST', re: /^\/cluster-snapshot\/([^/]+)\/copy$/ },
   { op: 'GetClusterSnapshot', method: 'GET', re: /^\/cluster-snapshot\/([^/]+)$/ },
@@ -114,10 +117,114 @@ function findSnapshot(m: Model, arn: string | undefined): ElasticSnapshot {
   return s;
 }
 
+function findCluster(m: Model, arn: string | undefined): ElasticCluster {
+  const c = arn ? m.clusters.get(arn) : undefined;
+  if (!c || c.deleted)
+    throw new ApiError('ResourceNotFoundException', 404, `cluster ${arn} not found`, {
+      resourceId: arn,
+      resourceType: 'cluster',
+    });
+  return c;
+}
+
+/** The model's Cluster shape. Restored clusters report what the restore asked for; others the stand-in's defaults. */
+function clusterOut(m: Model, c: ElasticCluster, statusOverride?: string) {
+  return {
+    adminUserName: 'docdbadmin',
+    authType: 'PLAIN_TEXT',
+    clusterArn: c.arn,
+    clusterEndpoint: `${c.name}.standin.local`,
+    clusterName: c.name,
+    createTime: c.createdAt,
+    kmsKeyId: c.kmsKeyId ?? 'AWS_OWNED_KMS_KEY',
+    preferredMaintenanceWindow: 'sun:02:00-sun:02:30',
+    shardCapacity: c.shardCapacity ?? 2,
+    shardCount: c.shardCount ?? 1,
+    ...(c.shardInstanceCount !== undefined ? { shardInstanceCount: c.shardInstanceCount } : {}),
+    status: statusOverride ?? m.elasticClusterStatus(c),
+    subnetIds: c.subnetIds ?? ['subnet-0standin'],
+    vpcSecurityGroupIds: c.vpcSecurityGroupIds ?? ['sg-0standin'],
+  };
+}
+
+const SHARD_CAPACITIES = [2, 4, 8, 16, 32, 64];
+/** Statuses of an elastic cluster that is busy: a delete then answers ConflictException. */
+const BUSY = ['CREATING', 'UPDATING', 'MODIFYING', 'MERGING', 'SPLITTING', 'COPYING', 'STARTING', 'STOPPING', 'STOPPED', 'MAINTENANCE'];
+
+function stringList(v: unknown, field: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw validation(`${field} must be a list of strings`, field);
+  return [...(v as string[])];
+}
+
+function restoreCluster(m: Model, snapshotArn: string | undefined, body: Record<string, unknown>) {
+  const name = checkSnapshotName(body.clusterName, 'clusterName').toLowerCase();
+  const tags = checkTags(body.tags);
+  const { shardCapacity, shardInstanceCount, kmsKeyId } = body;
+  if (shardCapacity !== undefined && !SHARD_CAPACITIES.includes(shardCapacity as number))
+    throw validation(`shardCapacity must be one of ${SHARD_CAPACITIES.join(', ')}`, 'shardCapacity');
+  if (
+    shardInstanceCount !== undefined &&
+    !(Number.isInteger(shardInstanceCount) && (shardInstanceCount as number) >= 1 && (shardInstanceCount as number) <= 16)
+  )
+    throw validation('shardInstanceCount must be 1-16', 'shardInstanceCount');
+  if (kmsKeyId !== undefined && typeof kmsKeyId !== 'string') throw validation('kmsKeyId must be a string', 'kmsKeyId');
+  const subnetIds = stringList(body.subnetIds, 'subnetIds');
+  const vpcSecurityGroupIds = stringList(body.vpcSecurityGroupIds, 'vpcSecurityGroupIds');
+  const snap = findSnapshot(m, snapshotArn);
+  const snapStatus = m.elasticStatus(snap);
+  // Not documented: a snapshot that is not ACTIVE is treated as a conflict with its state (docs/aws-behaviour.md).
+  if (snapStatus !== 'ACTIVE')
+    throw new ApiError('ConflictException', 409, `snapshot ${snap.name} is ${snapStatus}`, {
+      resourceId: snap.arn,
+      resourceType: 'cluster-snapshot',
+    });
+  const clash = m.liveClusters().find((c) => c.name.toLowerCase() === name);
+  if (clash)
+    throw new ApiError('ConflictException', 409, `a cluster named ${name} already exists`, {
+      resourceId: clash.arn,
+      resourceType: 'cluster',
+    });
+  if (m.quotas.elasticClusters !== undefined && m.liveClusters().length >= m.quotas.elasticClusters)
+    throw new ApiError('ServiceQuotaExceededException', 402, `elastic cluster quota of ${m.quotas.elasticClusters} reached`);
+  const source = m.clusters.get(snap.clusterArn);
+  // A new ARN, even for a name restored again at the same virtual moment (the record of a deleted cluster may remain).
+  let arn = m.elasticArn('cluster', `restore|${name}|${m.nowMs}`);
+  for (let n = 1; m.clusters.has(arn); n++) arn = m.elasticArn('cluster', `restore|${name}|${m.nowMs}|${n}`);
+  let life = m.timing('RestoreClusterFromSnapshot', `${snap.arn} ${name}`, m.durations.restoreMinutes);
+  // A key the account cannot use: the restore starts, and the cluster ends INACCESSIBLE_ENCRYPTION_CREDS (assumed).
+  if (kmsKeyId !== undefined && kmsKeyId !== 'AWS_OWNED_KMS_KEY' && !m.kmsKeys.includes(kmsKeyId) && life.readyAt !== null) {
+    life = {
+      startedAt: life.startedAt,
+      readyAt: null,
+      failAt: (life.startedAt + life.readyAt) / 2,
+      failStatus: 'INACCESSIBLE_ENCRYPTION_CREDS',
+    };
+  }
+  const c: ElasticCluster = {
+    arn,
+    name,
+    status: 'ACTIVE',
+    tags,
+    createdAt: m.now().toISOString(),
+    life,
+    restoredFrom: snap.arn,
+    kmsKeyId: kmsKeyId ?? 'AWS_OWNED_KMS_KEY',
+    subnetIds: subnetIds ?? source?.subnetIds ?? ['subnet-0standin'],
+    vpcSecurityGroupIds: vpcSecurityGroupIds ?? source?.vpcSecurityGroupIds ?? ['sg-0standin'],
+    shardCapacity: (shardCapacity as number | undefined) ?? source?.shardCapacity ?? 2,
+    shardCount: source?.shardCount ?? 1,
+    shardInstanceCount: (shardInstanceCount as number | undefined) ?? source?.shardInstanceCount ?? 2,
+  };
+  m.clusters.set(arn, c);
+  m.record({ op: 'restore', service: 'docdb-elastic', id: arn, tags: { ...tags }, source: snap.arn, readyAt: life.readyAt });
+  return c;
+}
+
 function tagsOf(m: Model, arn: string | undefined): Record<string, string> {
   if (!arn) throw validation('resourceArn is required', 'resourceArn');
   const c = m.clusters.get(arn);
-  if (c) return c.tags;
+  if (c && !c.deleted) return c.tags;
   const s = m.elasticSnapshots.get(arn);
   if (s) return s.tags;
   throw new ApiError('ResourceNotFoundException', 404, `resource ${arn} not found`, {
@@ -134,15 +241,14 @@ function createSnapshot(
   op: string,
   minutes: number,
 ): ElasticSnapshot {
-  for (const s of m.elasticSnapshots.values()) {
-    if (s.name.toLowerCase() === name.toLowerCase()) {
-      throw new ApiError('ConflictException', 409, `a snapshot named ${name} already exists`, {
-        resourceId: s.arn,
-        resourceType: 'cluster-snapshot',
-      });
-    }
+  const same = elasticSnapshotNamed(m, name);
+  if (same) {
+    throw new ApiError('ConflictException', 409, `a snapshot named ${name} already exists`, {
+      resourceId: same.arn,
+      resourceType: 'cluster-snapshot',
+    });
   }
-  const manual = [...m.elasticSnapshots.values()].filter((s) => s.type === 'manual').length;
+  const manual = manualElasticSnapshots(m);
   if (manual >= m.quotas.elasticSnapshots) {
     throw new ApiError('ServiceQuotaExceededException', 402, `manual snapshot quota of ${m.quotas.elasticSnapshots} reached`);
   }
@@ -164,50 +270,41 @@ function createSnapshot(
 export function handleElastic(m: Model, op: string, param: string | undefined, req: ElasticRequest): unknown {
   switch (op) {
     case 'ListClusters': {
-      const { slice, nextToken } = page([...m.clusters.values()], req.query, 1, 100, 100);
+      const { slice, nextToken } = page(m.liveClusters(), req.query, 1, 100, 100);
       return {
-        clusters: slice.map((c) => ({ clusterArn: c.arn, clusterName: c.name, status: c.status })),
+        clusters: slice.map((c) => ({ clusterArn: c.arn, clusterName: c.name, status: m.elasticClusterStatus(c) })),
         ...(nextToken ? { nextToken } : {}),
       };
     }
-    case 'GetCluster': {
-      const c = param ? m.clusters.get(param) : undefined;
-      if (!c)
-        throw new ApiError('ResourceNotFoundException', 404, `cluster ${param} not found`, {
-          resourceId: param,
+    case 'GetCluster':
+      return { cluster: clusterOut(m, findCluster(m, param)) };
+    case 'RestoreClusterFromSnapshot':
+      return { cluster: clusterOut(m, restoreCluster(m, param, req.body)) };
+    case 'DeleteCluster': {
+      const c = findCluster(m, param);
+      const status = m.elasticClusterStatus(c);
+      // The model marks DeleteCluster idempotent: a second delete while DELETING answers as the first.
+      if (status === 'DELETING') return { cluster: clusterOut(m, c) };
+      // Mid-create or mid-change (alchemy's live tests), and STOPPED ("cannot be modified in any way. This includes deleting").
+      if (BUSY.includes(status))
+        throw new ApiError('ConflictException', 409, `cluster ${c.name} is ${status}`, {
+          resourceId: c.arn,
           resourceType: 'cluster',
         });
-      return {
-        cluster: {
-          adminUserName: 'docdbadmin',
-          authType: 'PLAIN_TEXT',
-          clusterArn: c.arn,
-          clusterEndpoint: `${c.name}.standin.local`,
-          clusterName: c.name,
-          createTime: c.createdAt,
-          kmsKeyId: 'AWS_OWNED_KMS_KEY',
-          preferredMaintenanceWindow: 'sun:02:00-sun:02:30',
-          shardCapacity: 2,
-          shardCount: 1,
-          status: c.status,
-          subnetIds: ['subnet-0standin'],
-          vpcSecurityGroupIds: ['sg-0standin'],
-        },
-      };
+      m.record({ op: 'delete-cluster', service: 'docdb-elastic', id: c.arn, status });
+      c.life ??= { startedAt: m.nowMs, readyAt: m.nowMs };
+      m.startResourceDelete(c.life, 'DeleteCluster', `${c.arn} ${c.name}`, m.durations.clusterDeleteMinutes);
+      return { cluster: clusterOut(m, c, 'DELETING') };
     }
     case 'CreateClusterSnapshot': {
       const clusterArn = req.body.clusterArn;
       if (typeof clusterArn !== 'string') throw validation('clusterArn is required', 'clusterArn');
       const name = checkSnapshotName(req.body.snapshotName, 'snapshotName');
       const tags = checkTags(req.body.tags);
-      const c = m.clusters.get(clusterArn);
-      if (!c)
-        throw new ApiError('ResourceNotFoundException', 404, `cluster ${clusterArn} not found`, {
-          resourceId: clusterArn,
-          resourceType: 'cluster',
-        });
-      if (c.status !== 'ACTIVE')
-        throw new ApiError('ConflictException', 409, `cluster ${c.name} is ${c.status}`, {
+      const c = findCluster(m, clusterArn);
+      const status = m.elasticClusterStatus(c);
+      if (status !== 'ACTIVE')
+        throw new ApiError('ConflictException', 409, `cluster ${c.name} is ${status}`, {
           resourceId: clusterArn,
           resourceType: 'cluster',
         });
@@ -245,9 +342,7 @@ export function handleElastic(m: Model, op: string, param: string | undefined, r
     case 'ListClusterSnapshots': {
       const clusterArn = req.query.get('clusterArn');
       const type = req.query.get('snapshotType')?.toLowerCase();
-      const all = [...m.elasticSnapshots.values()].filter(
-        (s) => (!clusterArn || s.clusterArn === clusterArn) && (!type || s.type === type),
-      );
+      const all = elasticSnapshotsOf(m, clusterArn).filter((s) => !type || s.type === type);
       const { slice, nextToken } = page(all, req.query, 20, 100, 100);
       return {
         snapshots: slice.map((s) => ({

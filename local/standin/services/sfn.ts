@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PolicyFile } from '../../../functions/domain/policy.js';
-import { loadDefinition, type RunResult, runWorkflow } from '../../runner.js';
+import { DRILL_DEFINITION_PATH, loadDefinition, type RunResult, runWorkflow } from '../../runner.js';
 import type { ExtraHandler, StandIn } from '../server.js';
 import { parseQuery } from '../xml.js';
 import { describeStacks } from './cloudformation.js';
@@ -61,9 +61,12 @@ export function controlPlane(
     const m = opts.standIn().model;
     return `arn:aws:states:${m.region}:${m.accountId}:stateMachine:${opts.stackName}`;
   };
+  /** The restore drill workflow, beside the backup one (the stack's DrillStateMachineArn output). */
+  const drillArnOf = () => `${arnOf()}-drills`;
 
   const start = (body: { stateMachineArn?: string; name?: string; input?: string }, res: ServerResponse) => {
-    if (body.stateMachineArn !== arnOf())
+    const drill = body.stateMachineArn === drillArnOf();
+    if (body.stateMachineArn !== arnOf() && !drill)
       return sfnError(res, 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
     let input: unknown;
     try {
@@ -74,11 +77,11 @@ export function controlPlane(
     const standIn = opts.standIn();
     const name = body.name ?? `cli-${++seq}-${standIn.model.nowMs}`;
     const m = standIn.model;
-    const executionArn = `arn:aws:states:${m.region}:${m.accountId}:execution:${opts.stackName}:${name}`;
+    const executionArn = `arn:aws:states:${m.region}:${m.accountId}:execution:${opts.stackName}${drill ? '-drills' : ''}:${name}`;
     if (executions.has(executionArn)) return sfnError(res, 'ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     const exec: Execution = {
       executionArn,
-      stateMachineArn: arnOf(),
+      stateMachineArn: drill ? drillArnOf() : arnOf(),
       name,
       input: body.input ?? '{}',
       status: 'RUNNING',
@@ -86,7 +89,8 @@ export function controlPlane(
       history: [],
     };
     executions.set(executionArn, exec);
-    const { definition } = loadDefinition(m.region, m.accountId);
+    const definitionPath = drill ? DRILL_DEFINITION_PATH : undefined;
+    const { definition } = loadDefinition(m.region, m.accountId, definitionPath);
     const typeOf = (state?: string) => (state ? (definition.States[state]?.Type ?? 'Task') : 'Task');
     const add = (e: Omit<HistoryEvent, 'id' | 'previousEventId' | 'timestamp'>) => {
       const id = exec.history.length + 1;
@@ -98,6 +102,7 @@ export function controlPlane(
       policyFile: opts.policyFile,
       input,
       executionName: name,
+      ...(definitionPath ? { definitionPath } : {}),
       onEvent: (e) => {
         if (e.type === 'StateEntered' && e.state)
           add({ type: `${typeOf(e.state)}StateEntered`, stateEnteredEventDetails: { name: e.state, input: '{}' } });
@@ -175,7 +180,12 @@ export function controlPlane(
       return true;
     }
     if (service === 'cloudformation') {
-      const answer = describeStacks(parseQuery(raw), { stackName: opts.stackName, stateMachineArn: arnOf(), model: opts.standIn().model });
+      const answer = describeStacks(parseQuery(raw), {
+        stackName: opts.stackName,
+        stateMachineArn: arnOf(),
+        drillStateMachineArn: drillArnOf(),
+        model: opts.standIn().model,
+      });
       send(res, answer.status, answer.xml, 'text/xml');
       return true;
     }
