@@ -7,11 +7,17 @@
  * again (the state machine retries an invocation that died) meets snapshots already gone and counts
  * them, because it knows it may have run before (`interrupted` grew since the plan was written). So
  * every deletion is counted once, whatever happened on the way.
+ *
+ * Elastic snapshots are decided cluster by cluster: a walk over the account's clusters (the explicit
+ * ones, then ListClusters page by page, resumed from its page token) lists each cluster's snapshots on
+ * their own, so an invocation costs the clusters it decides, not the account. A cluster whose snapshot of
+ * this slot is still creating waits in a short list and is decided once it is done; the part's freshness
+ * follows the last one.
  */
-import { DeleteClusterSnapshotCommand, GetClusterSnapshotCommand } from '@aws-sdk/client-docdb-elastic';
+import { type ClusterInList, DeleteClusterSnapshotCommand, GetClusterSnapshotCommand } from '@aws-sdk/client-docdb-elastic';
 import { DeleteDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand } from '@aws-sdk/client-rds';
 import { describeClusterSnapshots } from '../aws/rds.js';
-import { elasticTags, listClusters, listElasticSnapshots } from '../aws/elastic.js';
+import { elasticTags, listClustersPage, listElasticSnapshots } from '../aws/elastic.js';
 import { sdkAttempts } from '../aws/errors.js';
 import type { Deps } from '../runtime/deps.js';
 import { copyPhase, eligibleSources, heldCopy } from '../domain/copy-plan.js';
@@ -22,11 +28,14 @@ import { isTransient } from '../domain/errors.js';
 import { toOrchestratorError } from '../aws/errors.js';
 import { isElasticSnapshotNameOf, timeToken } from '../domain/naming.js';
 import { type Policy, retentionSettings } from '../domain/policy.js';
-import { mapPool } from '../runtime/pool.js';
+import { mapPool, mapPoolUntil } from '../runtime/pool.js';
 import {
+  type ElasticWalk,
   type Failure,
   type Freshness,
   MAX_LISTED,
+  MAX_PENDING,
+  PLAN_BYTES,
   type PartName,
   type PlannedDeletion,
   type Progress,
@@ -39,6 +48,7 @@ import { firstSlotAfter } from '../domain/schedule.js';
 import { isOwnedBy, type TagMap } from '../domain/tags.js';
 import { runFreshnessDocuments } from '../runtime/telemetry.js';
 import { route } from '../domain/route.js';
+import { fitProgress } from '../domain/scale.js';
 
 /** Deletions decided per invocation at most (the plan travels in the state). */
 export const MAX_PLAN = 100;
@@ -78,7 +88,7 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
       if (!res) return;
       if (res.kind === 'deleted') {
         r.deleted++;
-        const deleted = { arn: item.arn, name: item.name, of: item.of, time: item.time, reasons: item.reasons };
+        const deleted = { arn: item.arn ?? item.id, name: item.name, of: item.of, time: item.time, reasons: item.reasons };
         if (r.listed.length < MAX_LISTED) r.listed.push(deleted);
         deps.record?.({ action: 'deleted', part, ...deleted });
       } else if (res.kind === 'retry') again.push({ ...item, tried: true });
@@ -103,13 +113,17 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
   } else r.retries = 0;
 
   // 2. Decide the next chunk of targets (not while deletions wait to be tried again).
+  let stalled = false;
   if (r.plan.length === 0 && r.cursor !== '\uffff') {
-    const decided = await decideChunk(deps, run, policy, part, progress, r.cursor);
+    const decided =
+      part === 'elastic'
+        ? await walkElastic(deps, run, policy, progress, r)
+        : await decideChunk(deps, run, policy, part, progress, r.cursor);
     failures.push(...decided.failures);
     for (const d of decided.deletions) {
       if (run.dryRun) {
         r.wouldDelete++;
-        const would = { arn: d.arn, name: d.name, of: d.of, time: d.time, reasons: d.reasons };
+        const would = { arn: d.arn ?? d.id, name: d.name, of: d.of, time: d.time, reasons: d.reasons };
         if (r.listed.length < MAX_LISTED) r.listed.push(would);
         deps.record?.({ action: 'would-delete', part, ...would });
       } else r.plan.push(d);
@@ -118,6 +132,18 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
     r.kept += decided.kept;
     r.freshness = mergeFreshness(r.freshness, decided.freshness);
     r.cursor = decided.complete ? '\uffff' : decided.cursor;
+    if (decided.walk) {
+      r.walk = decided.walk;
+      r.pending = decided.pending;
+      // Nothing to do until a snapshot it waits for is done: the walk goes on after the next check.
+      r.waiting = !decided.complete && r.plan.length === 0 && decided.blocked === true;
+    }
+    stalled = decided.stalled === true;
+    if (stalled && r.plan.length === 0) {
+      // Rounds in a row that met only transient errors: past the bound, the walk goes on at the pace of the checks.
+      r.retries = before.retries + 1;
+      if (r.retries > MAX_RETENTION_RETRIES) r.waiting = true;
+    }
   }
   r.done = r.plan.length === 0 && r.cursor === '\uffff';
 
@@ -126,7 +152,12 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
     retention: { ...progress.retention, [part]: r },
     log: withFailures(progress.log, failures),
   };
-  if (!r.done) return { ...next, next: again.length > 0 && r.plan.length > 0 ? 'retain-later' : 'retain' };
+  if (r.waiting) return route(next, run, deps.now());
+  if (!r.done) {
+    // A walk that met only transient errors, or deletions to try again: a pause first.
+    const pause = (again.length > 0 && r.plan.length > 0) || (stalled && r.plan.length === 0);
+    return fitProgress({ ...next, next: pause ? 'retain-later' : 'retain' });
+  }
 
   // 3. The part is finished: its freshness and a report of the part follow now, not at the end of the run.
   const now = deps.now();
@@ -207,6 +238,29 @@ interface Chunk {
   freshness: Freshness;
   cursor?: string;
   complete: boolean;
+  /** Elastic: where the walk stands, and the clusters waiting for their snapshot. */
+  walk?: ElasticWalk;
+  pending?: [string, string][];
+  /** Elastic: the walk cannot go on before a snapshot it waits for is done. */
+  blocked?: boolean;
+  /** Nothing was decided: only transient errors met. */
+  stalled?: boolean;
+}
+
+const planBytes = (d: PlannedDeletion) => JSON.stringify(d).length + 1;
+
+/** A decided deletion as the plan carries it (the ARN only where the delete call takes something else). */
+function plannedDeletion(ref: Ref, d: Decision<Ref>): PlannedDeletion {
+  return {
+    kind: ref.kind,
+    id: ref.id,
+    ...(ref.arn !== ref.id ? { arn: ref.arn } : {}),
+    name: ref.name,
+    of: ref.of,
+    target: ref.target,
+    time: d.candidate.time.toISOString(),
+    reasons: clip(d.reasons),
+  };
 }
 
 const clip = (reasons: string[]) => reasons.slice(0, 4).map((x) => (x.length > 140 ? `${x.slice(0, 137)}...` : x));
@@ -215,7 +269,7 @@ const clip = (reasons: string[]) => reasons.slice(0, 4).map((x) => (x.length > 1
 async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName, progress: Progress, cursor?: string): Promise<Chunk> {
   const settings = retentionSettings(policy, run);
   const now = deps.now();
-  const groups = part === 'elastic' ? await elasticGroups(deps, run, policy, progress) : await copyGroups(deps, run, policy);
+  const groups = await copyGroups(deps, run, policy);
   const out: Chunk = { deletions: [], kept: 0, failures: [], freshness: { targets: 0, withoutRecoveryPoint: 0 }, complete: true };
   const todo = groups.list.filter((g) => cursor === undefined || g.key > cursor);
   const verify = async (need: Candidate<Ref>[]) => {
@@ -231,8 +285,9 @@ async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName,
     });
     return read;
   };
+  let bytes = 0;
   for (const g of todo) {
-    if (out.deletions.length >= MAX_PLAN || deps.now().getTime() >= deps.budgetEndsAt()) {
+    if (out.deletions.length >= MAX_PLAN || bytes >= PLAN_BYTES || deps.now().getTime() >= deps.budgetEndsAt()) {
       out.complete = false;
       break;
     }
@@ -257,32 +312,317 @@ async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName,
         deps.record?.({ action: 'kept', part, arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
       }
       if (d.verdict === 'delete') {
-        out.deletions.push({
-          kind: ref.kind,
-          id: ref.id,
-          arn: ref.arn,
-          name: ref.name,
-          of: ref.of,
-          target: ref.target,
-          time: d.candidate.time.toISOString(),
-          reasons: clip(d.reasons),
-        });
+        const planned = plannedDeletion(ref, d);
+        out.deletions.push(planned);
+        bytes += planBytes(planned);
       }
     }
-    if (groups.current(g.key)) out.freshness = mergeFreshness(out.freshness, await freshnessOf(g.key, decisions, groups));
+    if (groups.current(g.key)) out.freshness = mergeFreshness(out.freshness, await freshnessOf(g.key, decisions, groups.since));
     out.cursor = g.key;
   }
   if (out.complete) {
-    for (const key of groups.withoutGroup) out.freshness = mergeFreshness(out.freshness, await freshnessOf(key, [], groups));
+    for (const key of groups.withoutGroup) out.freshness = mergeFreshness(out.freshness, await freshnessOf(key, [], groups.since));
   }
   return out;
 }
 
+interface WalkItem {
+  arn: string;
+  /** The cluster's name where the walk knows it (ListClusters), else its ARN. */
+  name: string;
+  /** A page's cluster the explicit phase (or the run's subset) already covers. */
+  skip?: boolean;
+}
+
+type Inspected =
+  { kind: 'skip' | 'pending' | 'transient' } | { kind: 'decided'; decisions: Decision<Ref>[]; failures: Failure[]; freshness?: Freshness };
+
+/**
+ * The elastic part's next chunk: the clusters waiting for their slot snapshot first, then the walk on
+ * from where it stands, each cluster's snapshots listed on their own (several clusters at once), until
+ * the plan is full, the time budget is spent, or a cluster whose snapshot is still creating finds the
+ * waiting list full.
+ */
+async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progress, r: RetentionProgress): Promise<Chunk> {
+  const settings = retentionSettings(policy, run);
+  const now = deps.now();
+  const concurrency = deps.config.policyFile.settings.concurrency;
+  const pastCreate = now.getTime() >= Date.parse(run.createDeadline);
+  const pastRun = now.getTime() >= Date.parse(run.runDeadline);
+  const out: Chunk = { deletions: [], kept: 0, failures: [], freshness: { targets: 0, withoutRecoveryPoint: 0 }, complete: false };
+  let walk: ElasticWalk = r.walk ?? { phase: 'explicit', explicit: 0, index: 0, walked: 0 };
+  let pending: [string, string][] = [...(r.pending ?? [])];
+  const elasticArns = (arns: readonly string[]) => [...new Set(arns.filter((a) => a.includes(':docdb-elastic:')))].sort();
+  const explicit = run.targets ? elasticArns(run.targets) : elasticArns(policy.elastic?.clusterArns ?? []);
+  const explicitSet = new Set(explicit);
+  const ctx = walkContext(deps, run, policy, progress, settings, now, pastCreate || pastRun);
+  let bytes = 0;
+  let decidedAny = false;
+  let transient = false;
+  const full = () => out.deletions.length >= MAX_PLAN || bytes >= PLAN_BYTES || deps.now().getTime() >= deps.budgetEndsAt();
+  const apply = (res: Extract<Inspected, { kind: 'decided' }>) => {
+    decidedAny = true;
+    out.failures.push(...res.failures);
+    for (const d of res.decisions) {
+      const ref = d.candidate.ref;
+      if (d.verdict === 'keep') {
+        out.kept++;
+        const time = d.candidate.time.toISOString();
+        deps.record?.({ action: 'kept', part: 'elastic', arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
+      }
+      if (d.verdict === 'delete') {
+        const planned = plannedDeletion(ref, d);
+        out.deletions.push(planned);
+        bytes += planBytes(planned);
+      }
+    }
+    if (res.freshness) out.freshness = mergeFreshness(out.freshness, res.freshness);
+  };
+  const inspect = (item: WalkItem) => (item.skip ? Promise.resolve<Inspected>({ kind: 'skip' }) : inspectCluster(ctx, item));
+
+  // 1. The clusters waiting for their snapshot of this slot.
+  if (pending.length > 0) {
+    const items = pending.map(([arn, name]) => ({ arn, name }));
+    const { results, done } = await mapPoolUntil(items, concurrency, inspect, full);
+    const still: [string, string][] = [];
+    items.forEach((item, i) => {
+      const res = results[i];
+      if (i >= done || !res || res.kind === 'pending' || res.kind === 'transient') {
+        still.push([item.arn, item.name]);
+        if (res?.kind === 'transient') transient = true;
+      } else if (res.kind === 'decided') apply(res);
+    });
+    pending = still;
+  }
+
+  // 2. The walk: the explicit clusters, then ListClusters page by page.
+  let page: { clusters: ClusterInList[]; nextToken?: string } | undefined;
+  let blocked = false;
+  while (!full() && !blocked && !transient && walk.phase !== 'done') {
+    let batch: WalkItem[];
+    if (walk.phase === 'explicit') {
+      if (walk.explicit >= explicit.length) {
+        walk = { ...walk, phase: run.targets ? 'done' : 'pages' };
+        continue;
+      }
+      batch = explicit.slice(walk.explicit, walk.explicit + concurrency * 2).map((arn) => ({ arn, name: arn }));
+    } else {
+      if (!page) {
+        try {
+          ({ page, walk } = await pageAt(deps, walk));
+        } catch (err) {
+          if (!isTransient(toOrchestratorError(err).code)) throw err;
+          transient = true;
+          break;
+        }
+      }
+      const rest = page.clusters.slice(walk.index);
+      if (rest.length === 0) {
+        walk = page.nextToken ? { ...walk, token: page.nextToken, index: 0 } : { ...walk, phase: 'done', index: 0 };
+        page = undefined;
+        continue;
+      }
+      batch = rest.slice(0, concurrency * 2).map((c) => {
+        const arn = c.clusterArn ?? '';
+        return { arn, name: c.clusterName ?? arn, skip: !arn || explicitSet.has(arn) || !inRunSubset(run, arn) };
+      });
+    }
+    const { results, done } = await mapPoolUntil(batch, concurrency, inspect, full);
+    let advanced = 0;
+    for (let i = 0; i < done; i++) {
+      const item = batch[i] as WalkItem;
+      const res = results[i] as Inspected;
+      if (res.kind === 'transient') {
+        transient = true;
+        break;
+      }
+      if (res.kind === 'pending') {
+        if (pending.length >= MAX_PENDING) {
+          blocked = true;
+          break;
+        }
+        pending.push([item.arn, item.name]);
+      } else if (res.kind === 'decided') apply(res);
+      advanced++;
+    }
+    walk =
+      walk.phase === 'explicit'
+        ? { ...walk, explicit: walk.explicit + advanced }
+        : { ...walk, index: walk.index + advanced, walked: walk.walked + advanced };
+  }
+
+  // At the run's deadline the walk ends: what it did not reach is decided by the next run.
+  if (pastRun && (walk.phase !== 'done' || pending.length > 0)) {
+    out.failures.push({
+      target: pending[0]?.[0] ?? `policy ${policy.name}`,
+      code: 'DEADLINE_EXCEEDED',
+      message: `retention did not reach every elastic cluster before the run's deadline (${run.runDeadline}); the next run decides the rest`,
+    });
+    walk = { ...walk, phase: 'done' };
+    pending = [];
+  }
+  out.walk = walk;
+  out.pending = pending;
+  out.complete = walk.phase === 'done' && pending.length === 0;
+  // Waits for the next check: the walk met a snapshot still creating with the waiting list full, or only waiting ones are left.
+  out.blocked = !out.complete && !transient && (blocked || (walk.phase === 'done' && !full()));
+  out.stalled = transient && !decidedAny;
+  return out;
+}
+
+/** What every cluster's inspection needs, computed once per invocation. */
+interface WalkContext {
+  deps: Deps;
+  run: Run;
+  policy: Policy;
+  settings: ReturnType<typeof retentionSettings>;
+  now: Date;
+  /** Past the create deadline (or the run's): a snapshot still creating is reported, not waited for. */
+  pastDeadline: boolean;
+  slotTail: string;
+  verifiedSlot: (clusterArn: string) => boolean;
+  current: (clusterArn: string, hasSlot: boolean) => boolean;
+}
+
+function walkContext(
+  deps: Deps,
+  run: Run,
+  policy: Policy,
+  progress: Progress,
+  settings: ReturnType<typeof retentionSettings>,
+  now: Date,
+  pastDeadline: boolean,
+): WalkContext {
+  const explicit = new Set(policy.elastic?.clusterArns ?? []);
+  const excluded = new Set(policy.elastic?.exclude ?? []);
+  const failedTargets = new Set(progress.log.failures.map((f) => f.target).filter((t) => t.includes(':docdb-elastic:')));
+  return {
+    deps,
+    run,
+    policy,
+    settings,
+    now,
+    pastDeadline,
+    slotTail: `-${timeToken(new Date(run.slot))}`,
+    verifiedSlot: slotVerified(progress),
+    // A cluster is a current target when this run snapshotted it, the policy names it, or this run tried it and failed.
+    current: (arn, hasSlot) => !excluded.has(arn) && inRunSubset(run, arn) && (hasSlot || explicit.has(arn) || failedTargets.has(arn)),
+  };
+}
+
+/** One cluster: its snapshots (one listing), its slot snapshot's outcome, and retention's decision. */
+async function inspectCluster(ctx: WalkContext, item: WalkItem): Promise<Inspected> {
+  const { deps, run, policy } = ctx;
+  let listed: Awaited<ReturnType<typeof listElasticSnapshots>>;
+  try {
+    listed = (await listElasticSnapshots(deps.clients.elastic, item.arn)).filter((s) => s.clusterArn === item.arn);
+  } catch (err) {
+    const e = toOrchestratorError(err, `listing the snapshots of ${item.name} (${item.arn})`);
+    if (isTransient(e.code)) return { kind: 'transient' };
+    return { kind: 'decided', decisions: [], failures: [{ target: item.arn, code: e.code, message: e.message }] };
+  }
+  const mine = listed.filter((s) => s.snapshotArn && s.snapshotName && isElasticSnapshotNameOf(s.snapshotName, policy.name, item.arn));
+  const slot = mine.find((s) => s.snapshotName?.endsWith(ctx.slotTail));
+  const failures: Failure[] = [];
+  if (slot) {
+    const phase = elasticSnapshotPhase(slot.status);
+    if (phase === 'in-flight' && !ctx.pastDeadline) return { kind: 'pending' };
+    if (phase === 'in-flight') {
+      failures.push({
+        target: item.arn,
+        code: 'DEADLINE_EXCEEDED',
+        message: `cluster ${item.arn}: snapshot ${slot.snapshotName} was still ${slot.status} after ${policy.deadlines.createMinutes} minutes (it is kept, and managed once ACTIVE)`,
+      });
+    } else if (phase === 'failed') {
+      failures.push({
+        target: item.arn,
+        code: 'INTERNAL_ERROR',
+        message: `cluster ${item.arn}: snapshot ${slot.snapshotName} ended ${slot.status}`,
+      });
+    }
+  }
+  const candidates = mine.map((s): Candidate<Ref> => {
+    const isSlot = s === slot;
+    return {
+      id: s.snapshotArn as string,
+      time: new Date(s.snapshotCreationTime ?? 0),
+      state: elasticSnapshotPhase(s.status),
+      ownership: isSlot && !run.dryRun && ctx.verifiedSlot(item.arn) ? 'verified' : 'unknown',
+      ref: {
+        kind: 'elastic',
+        id: s.snapshotArn as string,
+        arn: s.snapshotArn as string,
+        name: s.snapshotName as string,
+        target: item.arn,
+        of: item.name,
+      },
+    };
+  });
+  // The walk already runs several clusters at once: one cluster's tags are read one at a time.
+  const verify = async (need: Candidate<Ref>[]) => {
+    const read = new Map<string, TagMap | undefined>();
+    for (const c of need) {
+      try {
+        read.set(c.id, await elasticTags(deps.clients.elastic, c.ref.arn));
+      } catch (err) {
+        const e = toOrchestratorError(err);
+        if (e.code === 'NOT_FOUND') read.set(c.id, undefined);
+        else throw e;
+      }
+    }
+    return read;
+  };
+  let decisions: Decision<Ref>[] = [];
+  if (candidates.length > 0) {
+    try {
+      decisions = await decideVerified(candidates, ctx.settings, ctx.now, verify, (tags) => isOwnedBy(tags, policy.name));
+    } catch (err) {
+      const e = toOrchestratorError(err, `reading tags of ${item.arn}'s snapshots`);
+      if (isTransient(e.code)) return { kind: 'transient' };
+      return { kind: 'decided', decisions: [], failures: [...failures, { target: item.arn, code: e.code, message: e.message }] };
+    }
+  }
+  if (!ctx.current(item.arn, slot !== undefined)) return { kind: 'decided', decisions, failures };
+  const freshness = await freshnessOf(item.arn, decisions, () => firstRunFor(deps, policy, item.arn));
+  return { kind: 'decided', decisions, failures, freshness };
+}
+
+/** The ListClusters page the walk stands in. A token the service refuses: from the first page again, past the clusters walked. */
+async function pageAt(
+  deps: Deps,
+  walk: ElasticWalk,
+): Promise<{ page: { clusters: ClusterInList[]; nextToken?: string }; walk: ElasticWalk }> {
+  try {
+    return { page: await listClustersPage(deps.clients.elastic, walk.token), walk };
+  } catch (err) {
+    const e = toOrchestratorError(err);
+    if (!walk.token || isTransient(e.code)) throw err;
+    deps.logger.warn('page token refused: walking from the first page', { target: 'all', operation: 'ListClusters', reason: e.message });
+    let token: string | undefined;
+    let skipped = 0;
+    for (;;) {
+      const page = await listClustersPage(deps.clients.elastic, token);
+      if (skipped + page.clusters.length > walk.walked || !page.nextToken) {
+        const at: ElasticWalk = { ...walk, index: Math.min(page.clusters.length, Math.max(0, walk.walked - skipped)) };
+        if (token) at.token = token;
+        else delete at.token;
+        return { page, walk: at };
+      }
+      skipped += page.clusters.length;
+      token = page.nextToken;
+    }
+  }
+}
+
 /** A target's freshness: its newest kept recovery point, or, with none, its first scheduled run. */
-async function freshnessOf(key: string, decisions: Decision<Ref>[], groups: Groups): Promise<Freshness> {
+async function freshnessOf(
+  key: string,
+  decisions: Decision<Ref>[],
+  sinceOf: (key: string) => Promise<Date | undefined>,
+): Promise<Freshness> {
   const newest = decisions.find((d) => d.verdict === 'keep');
   if (newest) return { targets: 1, withoutRecoveryPoint: 0, stalest: newest.candidate.time.toISOString(), stalestTarget: key };
-  const since = await groups.since(key);
+  const since = await sinceOf(key);
   return { targets: 1, withoutRecoveryPoint: 1, ...(since ? { stalest: since.toISOString(), stalestTarget: key } : {}) };
 }
 
@@ -310,48 +650,6 @@ function slotVerified(progress: Progress): (clusterArn: string) => boolean {
   const complete = progress.log.failureCount === progress.log.failures.length;
   const conflicted = new Set(progress.log.failures.filter((f) => f.code === 'CONFLICT').map((f) => f.target));
   return (arn) => complete && !conflicted.has(arn);
-}
-
-async function elasticGroups(deps: Deps, run: Run, policy: Policy, progress: Progress): Promise<Groups> {
-  const [all, clusters] = await Promise.all([listElasticSnapshots(deps.clients.elastic), listClusters(deps.clients.elastic)]);
-  const nameOf = new Map(clusters.map((c) => [c.clusterArn, c.clusterName]));
-  const slotTail = `-${timeToken(new Date(run.slot))}`;
-  const verifiedSlot = slotVerified(progress);
-  const byCluster = new Map<string, Candidate<Ref>[]>();
-  const withSlot = new Set<string>();
-  for (const s of all) {
-    if (!s.snapshotArn || !s.clusterArn || !s.snapshotName) continue;
-    if (!isElasticSnapshotNameOf(s.snapshotName, policy.name, s.clusterArn) || !inRunSubset(run, s.clusterArn)) continue;
-    const isSlot = s.snapshotName.endsWith(slotTail);
-    if (isSlot) withSlot.add(s.clusterArn);
-    const c: Candidate<Ref> = {
-      id: s.snapshotArn,
-      time: new Date(s.snapshotCreationTime ?? 0),
-      state: elasticSnapshotPhase(s.status),
-      ownership: isSlot && !run.dryRun && verifiedSlot(s.clusterArn) ? 'verified' : 'unknown',
-      ref: {
-        kind: 'elastic',
-        id: s.snapshotArn,
-        arn: s.snapshotArn,
-        name: s.snapshotName,
-        target: s.clusterArn,
-        of: nameOf.get(s.clusterArn) ?? s.clusterArn,
-      },
-    };
-    byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), c]);
-  }
-  const explicit = new Set(policy.elastic?.clusterArns ?? []);
-  const excluded = new Set(policy.elastic?.exclude ?? []);
-  const failedTargets = new Set(progress.log.failures.map((f) => f.target).filter((t) => t.includes(':docdb-elastic:')));
-  const current = (key: string) =>
-    !excluded.has(key) && inRunSubset(run, key) && (withSlot.has(key) || explicit.has(key) || failedTargets.has(key));
-  return {
-    list: [...byCluster.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, candidates]) => ({ key, candidates })),
-    // A cluster is a current target when this run snapshotted it, the policy names it, or this run tried it and failed.
-    current,
-    withoutGroup: [...new Set([...explicit, ...failedTargets])].filter((k) => current(k) && !byCluster.has(k)).sort(),
-    since: (key) => firstRunFor(deps, policy, key),
-  };
 }
 
 async function copyGroups(deps: Deps, run: Run, policy: Policy): Promise<Groups> {

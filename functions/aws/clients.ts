@@ -5,7 +5,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DocDBElasticClient } from '@aws-sdk/client-docdb-elastic';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { AdaptiveRetryStrategy, ConfiguredRetryStrategy, type RateLimiter } from '@smithy/core/retry';
 
 export interface Clients {
   elastic: DocDBElasticClient;
@@ -26,6 +26,11 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** A named profile of the shared AWS config files (the CLI's --profile). */
   profile?: string;
+  /**
+   * With `backoffMs`: makes each client's adaptive-mode rate limiter, on the same clock as the backoff (the
+   * local rehearsal's virtual clock). Without it, `backoffMs` gives standard retries.
+   */
+  rateLimiter?: () => RateLimiter;
 }
 
 export const MAX_ATTEMPTS = 4;
@@ -38,20 +43,32 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const CONNECTION_TIMEOUT_MS = 5_000;
 
 export function createClients(region: string, options: ClientOptions = {}): Clients {
-  // Standard retries (exponential backoff with jitter) absorb short throttling bursts, 5xx, resets and
-  // timeouts here; what still fails reaches the item's own handling or the state machine's Retry.
-  const common = {
+  // Adaptive retries: the standard ones (exponential backoff with jitter for throttling, 5xx, resets and
+  // timeouts) plus a client-side rate limiter that slows the client down once a service throttles it, so a
+  // fleet-wide pass settles near the account's rate instead of spending attempts on throttling errors. What
+  // still fails reaches the item's own handling or the state machine's Retry.
+  const { backoffMs, rateLimiter } = options;
+  const configured = backoffMs && !rateLimiter ? new ConfiguredRetryStrategy(MAX_ATTEMPTS, backoffMs) : undefined;
+  // One rate limiter per client, as the SDK gives each client its own: each service throttles on its own.
+  const retryStrategy = () =>
+    backoffMs && rateLimiter
+      ? new AdaptiveRetryStrategy(MAX_ATTEMPTS, {
+          rateLimiter: rateLimiter(),
+          backoff: { computeNextBackoffDelay: (i: number) => backoffMs(i + 1), setDelayBase: () => undefined },
+        })
+      : configured;
+  const common = (strategy = retryStrategy()) => ({
     region,
     ...(options.profile ? { profile: options.profile } : {}),
     maxAttempts: MAX_ATTEMPTS,
-    retryMode: 'standard' as const,
-    ...(options.backoffMs ? { retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, options.backoffMs) } : {}),
+    retryMode: 'adaptive' as const,
+    ...(strategy ? { retryStrategy: strategy } : {}),
     // throwOnRequestTimeout: @smithy/node-http-handler 4.4+ only warns on a request timeout unless told to abort.
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
       connectionTimeout: CONNECTION_TIMEOUT_MS,
       throwOnRequestTimeout: true,
     },
-  };
-  return { elastic: new DocDBElasticClient(common), rds: new RDSClient(common), cloudwatch: new CloudWatchClient(common) };
+  });
+  return { elastic: new DocDBElasticClient(common()), rds: new RDSClient(common()), cloudwatch: new CloudWatchClient(common()) };
 }

@@ -26,6 +26,10 @@ export async function checkOperations(state: RunState, policy: Policy, deps: Dep
         : undefined;
   const pastCreate = runEnds !== undefined || now.getTime() >= Date.parse(run.createDeadline);
   let p: Progress = { ...before, iteration };
+  // A retention that waited for snapshots still creating goes on after this check.
+  for (const part of ['elastic', 'copies'] as const) {
+    if (p.retention[part].waiting) p = { ...p, retention: { ...p.retention, [part]: { ...p.retention[part], waiting: false } } };
+  }
 
   if (p.elastic.stage === 'active') {
     const round = await createRound(deps, run, policy, p.elastic, { budgetEndsAt: deps.budgetEndsAt(), pastDeadline: pastCreate });
@@ -46,9 +50,14 @@ export async function checkOperations(state: RunState, policy: Policy, deps: Dep
     queuedCopies: p.copies.queued,
     failures: p.log.failureCount,
   });
-  // The wait grows each round, and never runs past the run's deadline.
+  // The wait grows each round, and never runs past the run's deadline. While copies queue for a slot, it
+  // stays at the shortest wait: each copy that ends frees a slot, and a long wait would hold the queue back
+  // (100 copies five at a time took 20 h with waits grown to an hour, against about 12 h of copying).
   const { poll } = settings;
-  const grown = Math.min(poll.maxSeconds, Math.max(poll.initialSeconds, Math.round(before.waitSeconds * poll.backoff)));
+  const queueWaits = p.copies.stage === 'active' && p.copies.queued > 0;
+  const grown = queueWaits
+    ? poll.initialSeconds
+    : Math.min(poll.maxSeconds, Math.max(poll.initialSeconds, Math.round(before.waitSeconds * poll.backoff)));
   const untilDeadline = Math.max(1, Math.ceil((Date.parse(run.runDeadline) - deps.now().getTime()) / 1000));
   return route({ ...p, waitSeconds: Math.min(grown, untilDeadline) }, run, deps.now());
 }

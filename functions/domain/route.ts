@@ -5,6 +5,7 @@
  */
 import type { Policy } from './policy.js';
 import { emptyFailureLog, emptyRetention, MAX_RETRY, type PartStage, type Progress, type Run } from './run.js';
+import { fitProgress } from './scale.js';
 
 export function initialProgress(run: Run, policy: Policy): Progress {
   const elasticOn =
@@ -49,13 +50,19 @@ export function initialProgress(run: Run, policy: Policy): Progress {
 /**
  * The next step: a part whose operations are done goes through tags (copies) and retention first; then
  * creates still to start; then the wait before the next check; the report once everything is done.
+ * The result is always within the state's byte bound (scale.ts).
  */
 export function route(p: Progress, run: Run, now: Date): Progress {
+  return fitProgress(next(p, run, now));
+}
+
+function next(p: Progress, run: Run, now: Date): Progress {
   for (const part of ['elastic', 'copies'] as const) {
     const stage = p[part].stage;
     if (stage === 'tags') return { ...p, next: 'tag', part };
-    // Retention also runs when the run skips it or the policy has none: it measures freshness and counts what is kept.
-    if (stage === 'retention') return { ...p, next: 'retain', part };
+    // Retention also runs when the run skips it or the policy has none: it measures freshness and counts what is
+    // kept. A retention that waits for snapshots still creating goes on after the next check.
+    if (stage === 'retention' && !p.retention[part].waiting) return { ...p, next: 'retain', part };
   }
   // Creates left because the time budget ran out go on at once; a full retry list (throttling) waits for the next check.
   if (
@@ -66,6 +73,9 @@ export function route(p: Progress, run: Run, now: Date): Progress {
   ) {
     return { ...p, next: 'create', part: undefined };
   }
-  if (p.elastic.stage === 'active' || p.copies.stage === 'active') return { ...p, next: 'wait', part: undefined };
+  const waiting = (part: 'elastic' | 'copies') => p[part].stage === 'retention' && p.retention[part].waiting === true;
+  if (p.elastic.stage === 'active' || p.copies.stage === 'active' || waiting('elastic') || waiting('copies')) {
+    return { ...p, next: 'wait', part: undefined };
+  }
   return { ...p, next: 'report', part: undefined };
 }

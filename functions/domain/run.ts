@@ -90,11 +90,28 @@ export const MAX_RETRY = 100;
 /** Entries of each list kept in the state; the counts are exact, the rest is in the logs. */
 export const MAX_LISTED = 20;
 
+/** Clusters the elastic part watches (a uniform sample of its creates) to tell when its creates are done. */
+export const WATCH_SIZE = 20;
+
+/** Clusters the elastic retention walk holds at most while their slot snapshot is still creating. */
+export const MAX_PENDING = 50;
+
+/** A retention plan stops growing at this many bytes (and at MAX_PLAN deletions): the state stays small. */
+export const PLAN_BYTES = 32 * 1024;
+
+/**
+ * The whole state stays under this (Step Functions' limit is 256 KiB; the target is 64 KiB): past it, the
+ * informational lists (the first snapshots and failures, whose counts are exact) give way, never work.
+ */
+export const STATE_BYTES = 60 * 1024;
+
 /** A deletion decided and written ahead: the next invocation carries it out. */
-export interface PlannedDeletion extends SnapshotLine {
+export interface PlannedDeletion extends Omit<SnapshotLine, 'arn'> {
   kind: 'elastic' | 'copy';
   /** Elastic ARN or RDS identifier: what the delete call takes. */
   id: string;
+  /** The snapshot's ARN where it is not `id` (a copy's); kept out of the state where it is. */
+  arn?: string;
   target: string;
   /** A delete was sent before (it met a transient error): one of those attempts may have landed. */
   tried?: boolean;
@@ -133,6 +150,12 @@ export interface RetentionProgress {
   listed: SnapshotLine[];
   /** How fresh the part's targets are once every target is decided. */
   freshness: Freshness;
+  /** Elastic: the walk over the account's clusters (each cluster's snapshots listed on their own). */
+  walk?: ElasticWalk;
+  /** Elastic: clusters ([ARN, name]) whose slot snapshot was still creating when walked (at most MAX_PENDING), decided once it is done. */
+  pending?: [string, string][];
+  /** Elastic: the walk waits for the next check (a snapshot it waits for is still creating). */
+  waiting?: boolean;
 }
 
 export const emptyRetention = (): RetentionProgress => ({
@@ -172,6 +195,24 @@ export interface ElasticProgress {
   doneAt?: string;
   /** When the part's freshness metrics were emitted (once per run). */
   reportedAt?: string;
+  /**
+   * A uniform sample (at most WATCH_SIZE, by hash) of the clusters this run snapshotted: the checks follow
+   * these; once none is creating, retention walks every cluster and waits for any still creating.
+   */
+  watch?: string[];
+}
+
+/** Where the elastic retention walk over the account's clusters stands. */
+export interface ElasticWalk {
+  /** The explicit clusters first (the run's subset, or the policy's clusterArns), then ListClusters' pages. */
+  phase: 'explicit' | 'pages' | 'done';
+  /** Explicit clusters walked. */
+  explicit: number;
+  /** The ListClusters page being walked (absent: the first), and the next cluster in it. */
+  token?: string;
+  index: number;
+  /** Clusters of the pages walked so far (to skip them if a page token is refused). */
+  walked: number;
 }
 
 export interface InFlightCopy {

@@ -15,6 +15,7 @@ import { ValidationError } from '../domain/errors.js';
 import { findPolicy, type Policy } from '../domain/policy.js';
 import type { Run, SnapshotRecord } from '../domain/run.js';
 import { type Deps, defaultDeps, runtimeLogger } from './deps.js';
+import { recordLog } from './records.js';
 import { tracingMiddleware } from './tracing.js';
 
 export type DepsSource = Deps | (() => Promise<Deps>);
@@ -59,9 +60,13 @@ export function makeHandler<E, R>(core: (event: E, deps: Deps, context: Context)
         const remaining =
           typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : WORK_BUDGET_MS + TIMEOUT_MARGIN_MS;
         const endsAt = d.now().getTime() + Math.max(0, Math.min(WORK_BUDGET_MS, remaining - TIMEOUT_MARGIN_MS));
-        const record =
-          d.record ?? ((r: SnapshotRecord) => logger.info(`snapshot ${r.action}`, { target: r.of, operation: r.action, ...r }));
-        return await core(event, { ...d, logger, record, budgetEndsAt: () => endsAt }, context);
+        const records = d.record ? undefined : recordLog((message, fields) => logger.info(message, fields));
+        const record = d.record ?? ((r: SnapshotRecord) => records?.record(r));
+        try {
+          return await core(event, { ...d, logger, record, budgetEndsAt: () => endsAt }, context);
+        } finally {
+          records?.flush();
+        }
       } catch (err) {
         // Whatever escapes a core leaves with a stable name the state machine's Retry/Catch match on.
         const e = toOrchestratorError(err);

@@ -18,8 +18,9 @@ import {
 import { isTransient } from '../domain/errors.js';
 import { toOrchestratorError } from '../aws/errors.js';
 import type { Policy } from '../domain/policy.js';
-import { mapPoolUntil } from '../runtime/pool.js';
+import { mapPool, mapPoolUntil } from '../runtime/pool.js';
 import { type ElasticProgress, type Failure, MAX_LISTED, MAX_RETRY, type Run } from '../domain/run.js';
+import { offerToWatch } from '../domain/scale.js';
 import { firstSlotAfter } from '../domain/schedule.js';
 import type { TagMap } from '../domain/tags.js';
 
@@ -139,9 +140,11 @@ export async function createRound(
     stop,
   );
 
+  const started: string[] = [];
   for (const r of results.slice(0, done)) {
     if (!r) continue;
     if (r.target) e.targets++;
+    if (r.kind === 'created' || r.kind === 'adopted') started.push(r.w.arn);
     if (r.kind === 'retry') {
       if (!retry.some(([a]) => a === r.w.arn)) retry.push([r.w.arn, r.w.name]);
     } else if (r.kind === 'skipped') out.skipped++;
@@ -168,6 +171,7 @@ export async function createRound(
     .map((w): [string, string] => [w.arn, w.name]);
   e.retry = [...retry, ...leftRetries];
   if (before.cursor !== undefined) e.cursor = left.length === 0 ? undefined : (fresh.at(-1)?.arn ?? before.cursor);
+  e.watch = offerToWatch(before.watch ?? [], started, run.id);
   return out;
 }
 
@@ -208,9 +212,11 @@ export async function planCreates(
 }
 
 /**
- * Follows this run's snapshots once every create was started: done when none is still creating, or at
- * the create deadline (what is still creating is reported then). Snapshots that ended in a failed status
- * are reported when the part ends, once each.
+ * Follows this run's snapshots once every create was started, through the watched sample (at most
+ * WATCH_SIZE clusters, one listing each): once none of them is creating, or at the create deadline, the
+ * part goes on to retention, whose walk lists every cluster anyway and waits for any snapshot still
+ * creating (reporting those the deadline catches, and those that ended failed). A check costs the
+ * sample, not the fleet.
  */
 export async function followCreates(
   deps: Deps,
@@ -220,26 +226,25 @@ export async function followCreates(
   opts: { pastDeadline: boolean },
 ): Promise<{ elastic: ElasticProgress; failures: Failure[] }> {
   if (before.stage !== 'active' || before.cursor !== undefined || before.retry.length > 0) return { elastic: before, failures: [] };
-  const mine = slotSnapshots(await listElasticSnapshots(deps.clients.elastic), run, policy);
-  const creating = mine.filter((s) => elasticSnapshotPhase(s.status) === 'in-flight');
-  const e: ElasticProgress = { ...before, pending: creating.length };
-  if (creating.length > 0 && !opts.pastDeadline) return { elastic: e, failures: [] };
-  const failures: Failure[] = [];
-  for (const s of creating) {
-    failures.push({
-      target: s.clusterArn as string,
-      code: 'DEADLINE_EXCEEDED',
-      message: `cluster ${s.clusterArn}: snapshot ${s.snapshotName} was still ${s.status} after ${policy.deadlines.createMinutes} minutes (it is kept, and managed once ACTIVE)`,
-    });
-  }
-  for (const s of mine.filter((x) => elasticSnapshotPhase(x.status) === 'failed')) {
-    failures.push({
-      target: s.clusterArn as string,
-      code: 'INTERNAL_ERROR',
-      message: `cluster ${s.clusterArn}: snapshot ${s.snapshotName} ended ${s.status}`,
-    });
-  }
-  return { elastic: { ...e, pending: 0, stage: 'retention', doneAt: deps.now().toISOString() }, failures };
+  const watch = before.watch ?? [];
+  const creating = opts.pastDeadline
+    ? []
+    : (
+        await mapPool(watch, deps.config.policyFile.settings.concurrency, async (arn) => {
+          try {
+            const listed = (await listElasticSnapshots(deps.clients.elastic, arn)).filter((s) => s.clusterArn === arn);
+            return slotSnapshots(listed, run, policy).some((s) => elasticSnapshotPhase(s.status) === 'in-flight') ? [arn] : [];
+          } catch (err) {
+            // Not known yet: still watched (asked again at the next check).
+            if (isTransient(toOrchestratorError(err).code)) return [arn];
+            throw err;
+          }
+        })
+      ).flat();
+  // An estimate for progress displays: the watched share still creating, of what this run started.
+  const pending = watch.length === 0 ? 0 : Math.round((creating.length / watch.length) * (before.created + before.adopted));
+  if (creating.length > 0) return { elastic: { ...before, watch: creating, pending }, failures: [] };
+  return { elastic: { ...before, watch: [], pending: 0, stage: 'retention', doneAt: deps.now().toISOString() }, failures: [] };
 }
 
 /** When a target with no recovery point at all counts from: the policy's first scheduled run after the cluster was created. */

@@ -346,7 +346,7 @@ describe('apply-retention handler', () => {
 });
 
 describe('check-operations handler', () => {
-  it('follows this run by slot name, reports a create still running at the deadline, and cancels an overdue copy', async () => {
+  it('follows this run by slot name, reports a create still running at the deadline (in the retention walk), and cancels an overdue copy', async () => {
     const slot = new Date(RUN.slot);
     elastic.on(ListClusterSnapshotsCommand).resolves({
       snapshots: [
@@ -405,18 +405,29 @@ describe('check-operations handler', () => {
         ],
       },
     };
-    const out = await makeHandler(check.core, deps(new Date('2026-11-22T10:00:00Z')))({ run: RUN, progress, interrupted: 0 }, context);
+    const late = deps(new Date('2026-11-22T10:00:00Z'));
+    const out = await makeHandler(check.core, late)({ run: RUN, progress, interrupted: 0 }, context);
     expect(out.iteration).toBe(1);
-    expect(out.log.failures.map((f) => [f.target, f.code])).toEqual([
-      [C2, 'DEADLINE_EXCEEDED'],
-      [SRC('cat'), 'DEADLINE_EXCEEDED'],
-    ]);
-    expect(out.log.failures[1]?.message).toContain('cancelled by deleting the target');
+    expect(out.log.failures.map((f) => [f.target, f.code])).toEqual([[SRC('cat'), 'DEADLINE_EXCEEDED']]);
+    expect(out.log.failures[0]?.message).toContain('cancelled by deleting the target');
     expect(rds).toHaveReceivedCommandWith(DeleteDBClusterSnapshotCommand, { DBClusterSnapshotIdentifier: 'stuck-copy' });
     expect(out.elastic.stage).toBe('retention');
     expect(out.copies.stage).toBe('tags');
     expect(out.next).toBe('retain');
     expect(out.waitSeconds).toBe(600);
+    // Retention walks every cluster: the snapshot still creating past the deadline is reported there, once.
+    elastic.on(ListClustersCommand).resolves({
+      clusters: [
+        { clusterArn: C1, clusterName: 'one', status: 'ACTIVE' },
+        { clusterArn: C2, clusterName: 'two', status: 'ACTIVE' },
+      ],
+    });
+    const retained = await makeHandler(retention.core, late)({ run: RUN, progress: out, interrupted: 0 }, context);
+    expect(retained.log.failures.map((f) => [f.target, f.code])).toEqual([
+      [SRC('cat'), 'DEADLINE_EXCEEDED'],
+      [C2, 'DEADLINE_EXCEEDED'],
+    ]);
+    expect(retained.retention.elastic.done).toBe(true);
   });
 });
 
