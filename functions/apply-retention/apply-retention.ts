@@ -52,6 +52,9 @@ import { fitProgress } from '../domain/scale.js';
 
 /** Deletions decided per invocation at most (the plan travels in the state). */
 export const MAX_PLAN = 100;
+
+/** What one planned deletion takes in the state (its ARN, names, time and reasons) before the chunk has measured its own. */
+const DELETION_BYTES = 450;
 /** Rounds in a row that may meet transient errors before the items left are reported. */
 export const MAX_RETENTION_RETRIES = 5;
 
@@ -304,19 +307,21 @@ async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName,
       out.cursor = g.key;
       continue;
     }
-    for (const d of decisions) {
-      const ref = d.candidate.ref;
-      if (d.verdict === 'keep') {
-        out.kept++;
-        const time = d.candidate.time.toISOString();
-        deps.record?.({ action: 'kept', part, arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
-      }
-      if (d.verdict === 'delete') {
-        const planned = plannedDeletion(ref, d);
-        out.deletions.push(planned);
-        bytes += planBytes(planned);
-      }
+    // A target whose deletions would push a plan that holds some past its bound is decided again by the next invocation.
+    const planned = decisions.filter((d) => d.verdict === 'delete').map((d) => plannedDeletion(d.candidate.ref, d));
+    const size = planned.reduce((n, x) => n + planBytes(x), 0);
+    if (out.deletions.length > 0 && (out.deletions.length + planned.length > MAX_PLAN || bytes + size > PLAN_BYTES)) {
+      out.complete = false;
+      break;
     }
+    for (const d of decisions) {
+      if (d.verdict !== 'keep') continue;
+      const ref = d.candidate.ref;
+      out.kept++;
+      const time = d.candidate.time.toISOString();
+      deps.record?.({ action: 'kept', part, arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
+    }
+    bytes = takeDeletions(deps, out, planned, g.key, bytes);
     if (groups.current(g.key)) out.freshness = mergeFreshness(out.freshness, await freshnessOf(g.key, decisions, groups.since));
     out.cursor = g.key;
   }
@@ -324,6 +329,29 @@ async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName,
     for (const key of groups.withoutGroup) out.freshness = mergeFreshness(out.freshness, await freshnessOf(key, [], groups.since));
   }
   return out;
+}
+
+/**
+ * Puts a target's deletions into the plan while it has room (MAX_PLAN deletions, PLAN_BYTES); returns the
+ * plan's bytes. Only a target whose deletions alone pass the bound leaves some out: the next run decides
+ * them again (nothing is counted for them).
+ */
+function takeDeletions(deps: Deps, out: Chunk, planned: PlannedDeletion[], target: string, bytes: number): number {
+  let taken = 0;
+  for (const x of planned) {
+    if (out.deletions.length >= MAX_PLAN || bytes >= PLAN_BYTES) break;
+    out.deletions.push(x);
+    bytes += planBytes(x);
+    taken++;
+  }
+  if (taken < planned.length) {
+    deps.logger.warn('deletions left to the next run', {
+      target,
+      operation: 'ApplyRetention',
+      reason: `${planned.length - taken} of ${planned.length} deletions of this target do not fit one plan (${MAX_PLAN} deletions, ${PLAN_BYTES} bytes); the next run decides them again`,
+    });
+  }
+  return bytes;
 }
 
 interface WalkItem {
@@ -347,7 +375,9 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
   const settings = retentionSettings(policy, run);
   const now = deps.now();
   const concurrency = deps.config.policyFile.settings.concurrency;
-  const pastCreate = now.getTime() >= Date.parse(run.createDeadline);
+  // The check loop's bound ends the creates (check-operations.ts), so it ends the wait for them here too.
+  const checksDone = progress.iteration >= deps.config.policyFile.settings.poll.maxIterations;
+  const pastCreate = now.getTime() >= Date.parse(run.createDeadline) || checksDone;
   const pastRun = now.getTime() >= Date.parse(run.runDeadline);
   const out: Chunk = { deletions: [], kept: 0, failures: [], freshness: { targets: 0, withoutRecoveryPoint: 0 }, complete: false };
   let walk: ElasticWalk = r.walk ?? { phase: 'explicit', explicit: 0, index: 0, walked: 0 };
@@ -359,39 +389,70 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
   let bytes = 0;
   let decidedAny = false;
   let transient = false;
-  const full = () => out.deletions.length >= MAX_PLAN || bytes >= PLAN_BYTES || deps.now().getTime() >= deps.budgetEndsAt();
-  const apply = (res: Extract<Inspected, { kind: 'decided' }>) => {
+  // Set when a cluster's deletions did not fit the plan: this chunk takes no more clusters.
+  let deferred = false;
+  const planFull = () => deferred || out.deletions.length >= MAX_PLAN || bytes >= PLAN_BYTES;
+  const full = () => planFull() || deps.now().getTime() >= deps.budgetEndsAt();
+  // Clusters inspected together: no more than the plan has room for at a deletion each (a typical run
+  // deletes about one a cluster), so a cluster that does not fit, and the ones inspected after it, are
+  // rarely inspected for nothing.
+  const batchSize = (most: number) =>
+    Math.max(
+      1,
+      Math.min(
+        most,
+        MAX_PLAN - out.deletions.length,
+        Math.floor((PLAN_BYTES - bytes) / (out.deletions.length > 0 ? bytes / out.deletions.length : DELETION_BYTES)),
+      ),
+    );
+  /**
+   * Takes a cluster's decisions into the chunk, unless its deletions would push a plan that holds some
+   * already past its bound: then it is not taken (false), and is decided again by the next invocation
+   * (its results are thrown away, so nothing is counted twice). A cluster whose deletions alone pass the
+   * bound is taken with as many as fit; the rest are decided again by the next run.
+   */
+  const apply = (res: Extract<Inspected, { kind: 'decided' }>, target: string): boolean => {
+    const planned = res.decisions.filter((d) => d.verdict === 'delete').map((d) => plannedDeletion(d.candidate.ref, d));
+    const size = planned.reduce((n, x) => n + planBytes(x), 0);
+    if (out.deletions.length > 0 && (out.deletions.length + planned.length > MAX_PLAN || bytes + size > PLAN_BYTES)) {
+      deferred = true;
+      return false;
+    }
     decidedAny = true;
     out.failures.push(...res.failures);
     for (const d of res.decisions) {
+      if (d.verdict !== 'keep') continue;
       const ref = d.candidate.ref;
-      if (d.verdict === 'keep') {
-        out.kept++;
-        const time = d.candidate.time.toISOString();
-        deps.record?.({ action: 'kept', part: 'elastic', arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
-      }
-      if (d.verdict === 'delete') {
-        const planned = plannedDeletion(ref, d);
-        out.deletions.push(planned);
-        bytes += planBytes(planned);
-      }
+      out.kept++;
+      const time = d.candidate.time.toISOString();
+      deps.record?.({ action: 'kept', part: 'elastic', arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
     }
+    bytes = takeDeletions(deps, out, planned, target, bytes);
     if (res.freshness) out.freshness = mergeFreshness(out.freshness, res.freshness);
+    return true;
   };
   const inspect = (item: WalkItem) => (item.skip ? Promise.resolve<Inspected>({ kind: 'skip' }) : inspectCluster(ctx, item));
 
   // 1. The clusters waiting for their snapshot of this slot.
   if (pending.length > 0) {
-    const items = pending.map(([arn, name]) => ({ arn, name }));
-    const { results, done } = await mapPoolUntil(items, concurrency, inspect, full);
+    const items = [...new Map(pending.map(([arn, name]) => [arn, { arn, name }])).values()];
     const still: [string, string][] = [];
-    items.forEach((item, i) => {
-      const res = results[i];
-      if (i >= done || !res || res.kind === 'pending' || res.kind === 'transient') {
-        still.push([item.arn, item.name]);
-        if (res?.kind === 'transient') transient = true;
-      } else if (res.kind === 'decided') apply(res);
-    });
+    let stop = false;
+    for (let at = 0; at < items.length;) {
+      const chunk = items.slice(at, at + batchSize(concurrency));
+      at += chunk.length;
+      const { results, done } = stop || full() ? { results: [], done: 0 } : await mapPoolUntil(chunk, concurrency, inspect, full);
+      chunk.forEach((item, i) => {
+        const res = results[i];
+        if (stop || i >= done || !res || res.kind === 'pending' || res.kind === 'transient') {
+          still.push([item.arn, item.name]);
+          if (res?.kind === 'transient') transient = true;
+        } else if (res.kind === 'decided' && !apply(res, item.arn)) {
+          stop = true;
+          still.push([item.arn, item.name]);
+        }
+      });
+    }
     pending = still;
   }
 
@@ -405,7 +466,7 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
         walk = { ...walk, phase: run.targets ? 'done' : 'pages' };
         continue;
       }
-      batch = explicit.slice(walk.explicit, walk.explicit + concurrency * 2).map((arn) => ({ arn, name: arn }));
+      batch = explicit.slice(walk.explicit, walk.explicit + batchSize(concurrency * 2)).map((arn) => ({ arn, name: arn }));
     } else {
       if (!page) {
         try {
@@ -416,15 +477,23 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
           break;
         }
       }
+      if (walk.last !== undefined) {
+        // Resume just after the last cluster walked: clusters added or deleted before it since then move
+        // positions (and an offset page token with them); where it is gone, the position stands.
+        const at = page.clusters.findIndex((c) => c.clusterArn === walk.last);
+        if (at >= 0 && at + 1 !== walk.index) walk = { ...walk, index: at + 1 };
+      }
       const rest = page.clusters.slice(walk.index);
       if (rest.length === 0) {
-        walk = page.nextToken ? { ...walk, token: page.nextToken, index: 0 } : { ...walk, phase: 'done', index: 0 };
+        const { last: _, ...rest2 } = walk;
+        walk = page.nextToken ? { ...rest2, token: page.nextToken, index: 0 } : { ...rest2, phase: 'done', index: 0 };
         page = undefined;
         continue;
       }
-      batch = rest.slice(0, concurrency * 2).map((c) => {
+      batch = rest.slice(0, batchSize(concurrency * 2)).map((c) => {
         const arn = c.clusterArn ?? '';
-        return { arn, name: c.clusterName ?? arn, skip: !arn || explicitSet.has(arn) || !inRunSubset(run, arn) };
+        const waiting = pending.some(([a]) => a === arn);
+        return { arn, name: c.clusterName ?? arn, skip: !arn || waiting || explicitSet.has(arn) || !inRunSubset(run, arn) };
       });
     }
     const { results, done } = await mapPoolUntil(batch, concurrency, inspect, full);
@@ -441,14 +510,15 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
           blocked = true;
           break;
         }
-        pending.push([item.arn, item.name]);
-      } else if (res.kind === 'decided') apply(res);
+        if (!pending.some(([a]) => a === item.arn)) pending.push([item.arn, item.name]);
+      } else if (res.kind === 'decided' && !apply(res, item.arn)) break;
       advanced++;
     }
+    const last = advanced > 0 ? batch[advanced - 1]?.arn : undefined;
     walk =
       walk.phase === 'explicit'
         ? { ...walk, explicit: walk.explicit + advanced }
-        : { ...walk, index: walk.index + advanced, walked: walk.walked + advanced };
+        : { ...walk, index: walk.index + advanced, walked: walk.walked + advanced, ...(last ? { last } : {}) };
   }
 
   // At the run's deadline the walk ends: what it did not reach is decided by the next run.

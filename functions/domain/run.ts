@@ -4,7 +4,7 @@
  * the deletions decided but not yet done (written ahead, so a retried step counts each deletion once).
  * Every step returns a new state and never changes its input.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorCode } from './errors.js';
 
 export const SKIPPABLE = ['create', 'copy', 'retention'] as const;
@@ -213,6 +213,8 @@ export interface ElasticWalk {
   index: number;
   /** Clusters of the pages walked so far (to skip them if a page token is refused). */
   walked: number;
+  /** The last cluster walked in the current page: the walk resumes just after it (positions move when clusters come and go). */
+  last?: string;
 }
 
 export interface InFlightCopy {
