@@ -24,6 +24,7 @@ export async function measureBundles(): Promise<{ function: string; bytes: numbe
       platform: 'node',
       target: 'node22',
       format: 'cjs',
+      mainFields: ['module', 'main'],
       outfile: file,
       logLevel: 'silent',
     });

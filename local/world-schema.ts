@@ -1,5 +1,5 @@
 /** The world file's JSON Schema, generated from the same zod schema the stand-in validates with. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { worldSchema } from './standin/world.js';
 
 export function worldJsonSchema(): unknown {

@@ -5,7 +5,7 @@
  * `npm run policy-schema` writes both; test/unit/policy-schema.test.ts fails when either is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fileSchema } from '../functions/domain/policy.js';
 
 type Json = {

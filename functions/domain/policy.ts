@@ -3,7 +3,7 @@
  * Parsed and validated with zod when `serverless package` runs and when a Lambda starts.
  */
 import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CalendarDuration, parseDuration } from './duration.js';
 import { RUN_BUDGET_SECONDS } from './limits.js';
 import { parseSchedule } from './schedule.js';

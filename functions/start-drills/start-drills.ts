@@ -3,7 +3,7 @@
  * picks a sample of the policy's targets and for each a snapshot (newest, or random within the window),
  * keeps the month within its cluster-hour cap, and starts as many restores as the policy allows at once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sumOf } from '../aws/cloudwatch.js';
 import {
   chooseSnapshot,

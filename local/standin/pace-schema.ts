@@ -3,7 +3,7 @@
  * world has no `pace`; `pace: {}` turns both on with the documented defaults (docs/aws-behaviour.md, P1-P6).
  * Kept apart from world.ts so the stand-in's other settings and these evolve independently.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const latencySchema = z
   .strictObject({

@@ -4,7 +4,7 @@
  * Work in flight (a snapshot creating, copying or deleting) is saved with the time it still needs, so a
  * saved world carries on exactly where it stopped.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { paceSchema } from './pace-schema.js';
 
 const iso = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a time zone, such as 2026-11-22T02:00:00Z' });
