@@ -240,6 +240,7 @@ async function measure(variant: 'ours' | 'naive', clusters: number, scenario?: S
   const envelope = r.output as ResultEnvelope | undefined;
   const targets = clusters + SHARED;
   const finished = r.status === 'SUCCEEDED';
+  const logBytes = snapshotLogBytes(r.records);
   const row: Row = {
     variant,
     ...(scenario ? { scenario: scenario.name } : {}),
@@ -268,8 +269,8 @@ async function measure(variant: 'ours' | 'naive', clusters: number, scenario?: S
     virtualHours: Math.round((r.virtualSeconds / 3600) * 10) / 10,
     wallSeconds: r2(wallSeconds),
     logLines: r.records.length,
-    snapshotLogMb: r2(snapshotLogBytes(r.records) / 1e6),
-    snapshotLogUsd: Math.round((snapshotLogBytes(r.records) / 1e9) * PRICE.logGb * 1e4) / 1e4,
+    snapshotLogMb: r2(logBytes / 1e6),
+    snapshotLogUsd: Math.round((logBytes / 1e9) * PRICE.logGb * 1e4) / 1e4,
   };
   if (!finished) {
     const timedOut = r.error === 'Sandbox.Timedout' || r.error === 'States.Timeout';

@@ -12,6 +12,21 @@ const { OWNERSHIP_KEYS, MANAGED_BY_VALUE, DRILL_KEYS } = tsx.require('../functio
 const { METRICS, DIMENSIONS, SERVICE } = tsx.require('../functions/runtime/telemetry.ts', __filename);
 const { deployProblems, generatedNames, FUNCTION_KEYS } = tsx.require('../functions/domain/deploy.ts', __filename);
 
+/** A trust policy for an AWS service acting for this account only (confused-deputy guard). */
+function assumedBy(service) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: service },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ],
+  };
+}
+
 function load() {
   const path = resolve(__dirname, '..', process.env.POLICY_FILE || 'policies.yml');
   try {
@@ -168,17 +183,7 @@ module.exports.roles = async ({ resolveVariable }) => {
       Properties: {
         RoleName: names.roles.scheduler,
         ...withBoundary,
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            },
-          ],
-        },
+        AssumeRolePolicyDocument: assumedBy('scheduler.amazonaws.com'),
         Policies: [
           {
             PolicyName: 'start-backup-runs',
@@ -203,17 +208,7 @@ module.exports.roles = async ({ resolveVariable }) => {
       Properties: {
         RoleName: names.roles.stateMachine,
         ...withBoundary,
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'states.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            },
-          ],
-        },
+        AssumeRolePolicyDocument: assumedBy('states.amazonaws.com'),
         Policies: [
           {
             PolicyName: 'run-backups',

@@ -119,9 +119,7 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
   let stalled = false;
   if (r.plan.length === 0 && r.cursor !== '\uffff') {
     const decided =
-      part === 'elastic'
-        ? await walkElastic(deps, run, policy, progress, r)
-        : await decideChunk(deps, run, policy, part, progress, r.cursor);
+      part === 'elastic' ? await walkElastic(deps, run, policy, progress, r) : await decideCopies(deps, run, policy, r.cursor);
     failures.push(...decided.failures);
     for (const d of decided.deletions) {
       if (run.dryRun) {
@@ -268,26 +266,15 @@ function plannedDeletion(ref: Ref, d: Decision<Ref>): PlannedDeletion {
 
 const clip = (reasons: string[]) => reasons.slice(0, 4).map((x) => (x.length > 140 ? `${x.slice(0, 137)}...` : x));
 
-/** Decides targets after the cursor, in key order, until the plan is full or the time budget is spent. */
-async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName, progress: Progress, cursor?: string): Promise<Chunk> {
+/** Decides the copies' targets after the cursor, in key order, until the plan is full or the time budget is spent. */
+async function decideCopies(deps: Deps, run: Run, policy: Policy, cursor?: string): Promise<Chunk> {
   const settings = retentionSettings(policy, run);
   const now = deps.now();
   const groups = await copyGroups(deps, run, policy);
   const out: Chunk = { deletions: [], kept: 0, failures: [], freshness: { targets: 0, withoutRecoveryPoint: 0 }, complete: true };
   const todo = groups.list.filter((g) => cursor === undefined || g.key > cursor);
-  const verify = async (need: Candidate<Ref>[]) => {
-    const read = new Map<string, TagMap | undefined>();
-    await mapPool(need, deps.config.policyFile.settings.concurrency, async (c) => {
-      try {
-        read.set(c.id, await elasticTags(deps.clients.elastic, c.ref.arn));
-      } catch (err) {
-        const e = toOrchestratorError(err);
-        if (e.code === 'NOT_FOUND') read.set(c.id, undefined);
-        else throw e;
-      }
-    });
-    return read;
-  };
+  // A copy's tags come with its listing (DescribeDBClusterSnapshots), so its ownership is known already.
+  const verify = (need: Candidate<Ref>[]) => Promise.resolve(new Map(need.map((c) => [c.id, c.tags])));
   let bytes = 0;
   for (const g of todo) {
     if (out.deletions.length >= MAX_PLAN || bytes >= PLAN_BYTES || deps.now().getTime() >= deps.budgetEndsAt()) {
@@ -319,7 +306,7 @@ async function decideChunk(deps: Deps, run: Run, policy: Policy, part: PartName,
       const ref = d.candidate.ref;
       out.kept++;
       const time = d.candidate.time.toISOString();
-      deps.record?.({ action: 'kept', part, arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
+      deps.record?.({ action: 'kept', part: 'copies', arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
     }
     bytes = takeDeletions(deps, out, planned, g.key, bytes);
     if (groups.current(g.key)) out.freshness = mergeFreshness(out.freshness, await freshnessOf(g.key, decisions, groups.since));

@@ -7,7 +7,7 @@
 import type { Deps } from '../runtime/deps.js';
 import { copyRound } from '../workflow/copies.js';
 import { createRound, followCreates } from '../workflow/creates.js';
-import type { Policy } from '../domain/policy.js';
+import { grownWait, type Policy } from '../domain/policy.js';
 import { route } from '../domain/route.js';
 import { type Progress, type RunState, withFailures } from '../domain/run.js';
 
@@ -55,9 +55,7 @@ export async function checkOperations(state: RunState, policy: Policy, deps: Dep
   // (100 copies five at a time took 20 h with waits grown to an hour, against about 12 h of copying).
   const { poll } = settings;
   const queueWaits = p.copies.stage === 'active' && p.copies.queued > 0;
-  const grown = queueWaits
-    ? poll.initialSeconds
-    : Math.min(poll.maxSeconds, Math.max(poll.initialSeconds, Math.round(before.waitSeconds * poll.backoff)));
+  const grown = queueWaits ? poll.initialSeconds : grownWait(poll, before.waitSeconds);
   const untilDeadline = Math.max(1, Math.ceil((Date.parse(run.runDeadline) - deps.now().getTime()) / 1000));
   return route({ ...p, waitSeconds: Math.min(grown, untilDeadline) }, run, deps.now());
 }

@@ -7,7 +7,7 @@
  * the stage, the function and the region).
  */
 import { shortHash } from './naming.js';
-import type { PolicyFile } from './policy.js';
+import { grownWait, type PolicyFile } from './policy.js';
 import { RUN_BUDGET_SECONDS, STATE_MACHINE_TIMEOUT_SECONDS } from './limits.js';
 
 /** The Lambda functions, as serverless.yml keys them. */
@@ -112,7 +112,7 @@ export function loopSeconds(poll: Omit<PolicyFile['settings']['poll'], 'iteratio
   let wait = 0;
   let total = 0;
   for (let i = 0; i < poll.maxIterations; i++) {
-    wait = i === 0 ? poll.initialSeconds : Math.min(poll.maxSeconds, Math.max(poll.initialSeconds, Math.round(wait * poll.backoff)));
+    wait = i === 0 ? poll.initialSeconds : grownWait(poll, wait);
     total += wait;
   }
   return total;

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { shortHash, slug, timeToken } from './naming.js';
-import type { Policy } from './policy.js';
+import { grownWait, type Policy } from './policy.js';
 import type { Failure } from './run.js';
 import { DRILL_KEYS, DRILLED_KEYS, MANAGED_BY_VALUE, OWNERSHIP_KEYS, type TagMap } from './tags.js';
 
@@ -247,9 +247,6 @@ export function drillClusterPhase(kind: DrillKind, status: string | undefined): 
 export function drillRoute(p: DrillProgress, poll: { initialSeconds: number; backoff: number; maxSeconds: number }): DrillProgress {
   if (p.toValidate.length > 0) return { ...p, next: 'validate' };
   if (p.drills.every((d) => d.phase === 'done')) return { ...p, next: 'report' };
-  const wait =
-    p.iteration === 0
-      ? poll.initialSeconds
-      : Math.min(poll.maxSeconds, Math.max(poll.initialSeconds, Math.round(p.waitSeconds * poll.backoff)));
+  const wait = p.iteration === 0 ? poll.initialSeconds : grownWait(poll, p.waitSeconds);
   return { ...p, next: 'wait', waitSeconds: Math.min(wait, 900) };
 }

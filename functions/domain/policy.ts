@@ -385,6 +385,11 @@ const pollSchema = z
   // Without maxIterations, the loop may check as often as its shortest waits fit in a run.
   .transform((p) => ({ ...p, maxIterations: p.maxIterations ?? checksThatFit(p), iterationsSet: p.maxIterations !== undefined }));
 
+/** The wait after one of `previous` seconds: `backoff` times longer, between initialSeconds and maxSeconds. */
+export function grownWait(poll: { initialSeconds: number; maxSeconds: number; backoff: number }, previous: number): number {
+  return Math.min(poll.maxSeconds, Math.max(poll.initialSeconds, Math.round(previous * poll.backoff)));
+}
+
 /**
  * The most checks a run can hold: waits grow by `backoff`, but while copies queue for a free slot the loop
  * waits only initialSeconds (so a freed slot is used within one short wait), so a run may be all short waits.

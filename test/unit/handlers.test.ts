@@ -20,8 +20,6 @@ import {
   DescribeDBClusterSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as applyTags from '../../functions/apply-tags/handler.js';
@@ -36,6 +34,7 @@ import { COPY_KEYS, OWNERSHIP_KEYS, ownershipTags, TAGGED_BY } from '../../funct
 import { createLogger } from '../../functions/runtime/telemetry.js';
 import * as start from '../../functions/start-operations/handler.js';
 import * as validate from '../../functions/validate-input/handler.js';
+import { lambdaContext, testDeps } from '../fixtures/deps.js';
 import { RUN, startProgress } from '../fixtures/run.js';
 
 const elastic = mockClient(DocDBElasticClient);
@@ -54,30 +53,8 @@ policies:
     retention: { keepLast: 1 }
     tags: { static: { team: platform } }
 `);
-const deps = (now = NOW): Deps => ({
-  config: {
-    region: 'us-east-1',
-    logLevel: 'SILENT',
-    metricsNamespace: 'Test',
-    tracing: false,
-    policyFile,
-    policyPath: 'test',
-    deployedAt: new Date(0),
-  },
-  clients: {
-    elastic: new DocDBElasticClient({ region: 'us-east-1' }),
-    rds: new RDSClient({ region: 'us-east-1' }),
-    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
-  },
-  now: () => now,
-  logger: createLogger('SILENT'),
-  emit: () => undefined,
-  budgetEndsAt: () => Number.POSITIVE_INFINITY,
-});
-const context = {
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-  getRemainingTimeInMillis: () => 600_000,
-} as unknown as Context;
+const deps = (now = NOW): Deps => testDeps(policyFile, now);
+const context = lambdaContext;
 const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 const conflict = () => new ConflictException({ message: 'exists', $metadata: {}, resourceId: 'x', resourceType: 'cluster-snapshot' });
 

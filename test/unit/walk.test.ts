@@ -1,6 +1,9 @@
 /**
  * Elastic retention walks the clusters one by one (mocked SDK): page by page across invocations, from a
- * refused page token too, waiting for snapshots still creating, and never exceeding its plan's bound.
+ * refused page token too, waiting for snapshots still creating, and never exceeding its plan's bound;
+ * and the shapes that broke it once (found by review, each failing on the walk as it was): a batch whose
+ * deletions together pass the plan's bound, a full waiting list decided at once, and clusters deleted or
+ * added before the walk's position while it waits.
  */
 import {
   DeleteClusterSnapshotCommand,
@@ -9,12 +12,11 @@ import {
   ListClusterSnapshotsCommand,
   type ListClustersCommandInput,
   ListClustersCommand,
+  GetClusterCommand,
   ListTagsForResourceCommand,
   ValidationException,
 } from '@aws-sdk/client-docdb-elastic';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as retention from '../../functions/apply-retention/handler.js';
@@ -23,9 +25,10 @@ import type { Deps } from '../../functions/runtime/deps.js';
 import { makeHandler } from '../../functions/runtime/handler.js';
 import { elasticSnapshotName } from '../../functions/domain/naming.js';
 import { parsePolicyYaml } from '../../functions/domain/policy.js';
-import { PLAN_BYTES, type Progress, type RunState } from '../../functions/domain/run.js';
+import { PLAN_BYTES, type Progress, type RunState, STATE_BYTES } from '../../functions/domain/run.js';
+import { MAX_PLAN } from '../../functions/apply-retention/apply-retention.js';
 import { ownershipTags } from '../../functions/domain/tags.js';
-import { createLogger } from '../../functions/runtime/telemetry.js';
+import { lambdaContext, testDeps } from '../fixtures/deps.js';
 import { RUN, startProgress } from '../fixtures/run.js';
 
 const elastic = mockClient(DocDBElasticClient);
@@ -37,71 +40,58 @@ policies:
     elastic: { selector: { backup: daily } }
     retention: { keepLast: 1 }
 `);
-const deps = (now = NOW): Deps => ({
-  config: {
-    region: 'us-east-1',
-    logLevel: 'SILENT',
-    metricsNamespace: 'Test',
-    tracing: false,
-    policyFile,
-    policyPath: 'test',
-    deployedAt: new Date(0),
-  },
-  clients: {
-    elastic: new DocDBElasticClient({ region: 'us-east-1' }),
-    rds: new RDSClient({ region: 'us-east-1' }),
-    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
-  },
-  now: () => now,
-  logger: createLogger('SILENT'),
-  emit: () => undefined,
-  budgetEndsAt: () => Number.POSITIVE_INFINITY,
-});
-const context = {
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-  getRemainingTimeInMillis: () => 600_000,
-} as unknown as Context;
+const deps = (now = NOW): Deps => testDeps(policyFile, now);
+const context = lambdaContext;
 
 const arn = (i: number) => `arn:aws:docdb-elastic:us-east-1:123456789012:cluster/c${String(i).padStart(4, '0')}`;
 const name = (i: number) => `cluster-${i}`;
-/** Each cluster: yesterday's snapshot (to delete under keepLast 1) and this slot's (status as given). */
-function fleet(n: number, slotStatus: (i: number) => string = () => 'ACTIVE') {
+interface FleetOptions {
+  /** The clusters ListClusters returns, in its order (read at each call: a test may change it); default 0..n-1. */
+  order?: () => number[];
+  /** This slot's snapshot status per cluster (default ACTIVE). */
+  slotStatus?: (i: number) => string;
+  /** Earlier daily snapshots per cluster (default 1: yesterday's, which keepLast 1 deletes). */
+  old?: number;
+}
+/** n clusters of the policy, each with `old` earlier snapshots and this slot's; ListClusters pages of 100 with offset tokens. */
+function fleet(n: number, options: FleetOptions = {}) {
+  const ids = Array.from({ length: n }, (_, i) => i);
+  const o = { order: () => ids, slotStatus: () => 'ACTIVE', old: 1, ...options };
   const snaps = (i: number) => [
-    {
-      clusterArn: arn(i),
-      snapshotArn: `${arn(i)}/old`,
-      snapshotName: elasticSnapshotName('daily', arn(i), name(i), new Date('2026-11-21T03:00:00Z')),
-      snapshotCreationTime: '2026-11-21T03:00:00Z',
-      status: 'ACTIVE',
-    },
+    ...Array.from({ length: o.old }, (_, d) => {
+      const t = new Date(Date.parse('2026-11-21T03:00:00Z') - d * 86_400_000);
+      return {
+        clusterArn: arn(i),
+        snapshotArn: `${arn(i)}/old${d}`,
+        snapshotName: elasticSnapshotName('daily', arn(i), name(i), t),
+        snapshotCreationTime: t.toISOString(),
+        status: 'ACTIVE',
+      };
+    }),
     {
       clusterArn: arn(i),
       snapshotArn: `${arn(i)}/slot`,
       snapshotName: elasticSnapshotName('daily', arn(i), name(i), new Date(RUN.slot)),
       snapshotCreationTime: RUN.slot,
-      status: slotStatus(i),
+      status: o.slotStatus(i),
     },
   ];
-  const pages = Math.ceil(n / 100);
   elastic.on(ListClustersCommand).callsFake((input: ListClustersCommandInput) => {
-    const page = input.nextToken ? Number(input.nextToken.slice(1)) : 0;
-    const clusters = Array.from({ length: Math.min(100, n - page * 100) }, (_, k) => {
-      const i = page * 100 + k;
-      return { clusterArn: arn(i), clusterName: name(i), status: 'ACTIVE' };
-    });
-    return { clusters, ...(page + 1 < pages ? { nextToken: `p${page + 1}` } : {}) };
+    const all = o.order();
+    const start = input.nextToken ? Number(input.nextToken) : 0;
+    const clusters = all.slice(start, start + 100).map((i) => ({ clusterArn: arn(i), clusterName: name(i), status: 'ACTIVE' }));
+    return { clusters, ...(start + 100 < all.length ? { nextToken: String(start + 100) } : {}) };
   });
-  elastic.on(ListClusterSnapshotsCommand).callsFake((input: ListClusterSnapshotsCommandInput) => {
-    const i = Number(input.clusterArn?.slice(-4));
-    return { snapshots: snaps(i) };
-  });
+  elastic
+    .on(ListClusterSnapshotsCommand)
+    .callsFake((input: ListClusterSnapshotsCommandInput) => ({ snapshots: snaps(Number(input.clusterArn?.slice(-4))) }));
   elastic.on(ListTagsForResourceCommand).callsFake((input: { resourceArn: string }) => {
     const i = Number(input.resourceArn.split('/')[1]?.slice(1));
     return { tags: ownershipTags({ policy: 'daily', target: arn(i), runId: 'r', createdAt: NOW }) };
   });
   elastic.on(DeleteClusterSnapshotCommand).resolves({});
+  elastic.on(GetClusterCommand).resolves({});
 }
-
 const retaining = (): RunState => {
   const p = startProgress();
   return {
@@ -159,13 +149,13 @@ describe('elastic retention walk', () => {
         refusedOnce = true;
         throw new ValidationException({ message: 'invalid token', $metadata: {}, reason: 'other' });
       }
-      const page = input.nextToken ? Number(input.nextToken.slice(1)) : 0;
-      const clusters = Array.from({ length: Math.min(100, 250 - page * 100) }, (_, k) => ({
-        clusterArn: arn(page * 100 + k),
-        clusterName: name(page * 100 + k),
+      const start = input.nextToken ? Number(input.nextToken) : 0;
+      const clusters = Array.from({ length: Math.min(100, 250 - start) }, (_, k) => ({
+        clusterArn: arn(start + k),
+        clusterName: name(start + k),
         status: 'ACTIVE',
       }));
-      return { clusters, ...(page < 2 ? { nextToken: `p${page + 1}` } : {}) };
+      return { clusters, ...(start + 100 < 250 ? { nextToken: String(start + 100) } : {}) };
     });
     const { progress } = await retainUntilDone({ ...retaining(), progress: first });
     expect(walked).toBeGreaterThan(0);
@@ -176,7 +166,7 @@ describe('elastic retention walk', () => {
   });
 
   it('waits for a snapshot still creating, decides it once it is done, and reports freshness only then', async () => {
-    fleet(3, (i) => (i === 1 ? 'CREATING' : 'ACTIVE'));
+    fleet(3, { slotStatus: (i) => (i === 1 ? 'CREATING' : 'ACTIVE') });
     const first = await retainUntilDone(retaining());
     expect(first.progress.next).toBe('wait');
     expect(first.progress.retention.elastic).toMatchObject({ waiting: true, done: false, deleted: 2, pending: [[arn(1), name(1)]] });
@@ -190,7 +180,7 @@ describe('elastic retention walk', () => {
   });
 
   it('reports a snapshot still creating at the create deadline, and one that ended failed, once each', async () => {
-    fleet(3, (i) => (i === 0 ? 'CREATING' : i === 1 ? 'INACCESSIBLE_ENCRYPTION_CREDS' : 'ACTIVE'));
+    fleet(3, { slotStatus: (i) => (i === 0 ? 'CREATING' : i === 1 ? 'INACCESSIBLE_ENCRYPTION_CREDS' : 'ACTIVE') });
     const late = new Date(Date.parse(RUN.createDeadline) + 60_000);
     let progress = retaining().progress;
     for (let n = 0; n < 5 && progress.next === 'retain'; n++)
@@ -208,5 +198,84 @@ describe('elastic retention walk', () => {
     const { progress } = await retainUntilDone({ ...state, run: { ...RUN, targets: [arn(7), arn(201)] } });
     expect(progress.retention.elastic).toMatchObject({ done: true, deleted: 2 });
     expect(elastic).toHaveReceivedCommandTimes(ListClustersCommand, 0);
+  });
+});
+
+const deletesOf = () => elastic.commandCalls(DeleteClusterSnapshotCommand).map((c) => c.args[0].input.snapshotArn as string);
+
+describe('elastic retention walk: plan bound and position (cases found by review)', () => {
+  it('keeps the plan, and so the state, within its bound when a batch of clusters has many deletions each', async () => {
+    fleet(20, { old: 40 });
+    let progress = retaining().progress;
+    let largest = 0;
+    for (let n = 0; n < 100 && progress.next === 'retain'; n++) {
+      progress = await makeHandler(retention.core, deps())({ run: RUN, progress, interrupted: 0 }, context);
+      largest = Math.max(largest, JSON.stringify(progress).length);
+      expect(progress.retention.elastic.plan.length).toBeLessThanOrEqual(MAX_PLAN);
+    }
+    expect(largest).toBeLessThanOrEqual(STATE_BYTES);
+    // keepLast 1 keeps each cluster's slot snapshot: all 800 older ones go, each deleted and counted once
+    const deletes = deletesOf();
+    expect(new Set(deletes).size).toBe(800);
+    expect(deletes).toHaveLength(800);
+    expect(progress.retention.elastic).toMatchObject({ deleted: 800, kept: 20 });
+  });
+
+  it('decides a full waiting list in chunks that fit the plan', async () => {
+    let creating = true;
+    fleet(60, { slotStatus: () => (creating ? 'CREATING' : 'ACTIVE'), old: 25 });
+    const p1 = (await retainUntilDone(retaining())).progress;
+    expect(p1.retention.elastic.pending).toHaveLength(50);
+    creating = false;
+    let progress = await makeHandler(check.core, deps())({ run: RUN, progress: p1, interrupted: 0 }, context);
+    let largest = 0;
+    for (let n = 0; n < 200 && progress.next !== 'report'; n++) {
+      progress =
+        progress.next === 'retain'
+          ? await makeHandler(retention.core, deps())({ run: RUN, progress, interrupted: 0 }, context)
+          : await makeHandler(check.core, deps())({ run: RUN, progress, interrupted: 0 }, context);
+      largest = Math.max(largest, JSON.stringify(progress).length);
+    }
+    expect(largest).toBeLessThanOrEqual(STATE_BYTES);
+    expect(deletesOf()).toHaveLength(60 * 25);
+    expect(progress.retention.elastic).toMatchObject({ deleted: 60 * 25, kept: 60 });
+  });
+
+  it('decides the cluster after the position when a cluster before it was deleted while the walk waited', async () => {
+    let order = Array.from({ length: 100 }, (_, i) => i);
+    let creating = true;
+    fleet(100, { order: () => order, slotStatus: (i) => (creating && i < 60 ? 'CREATING' : 'ACTIVE') });
+    const p1 = (await retainUntilDone(retaining())).progress;
+    expect(p1.retention.elastic.pending).toHaveLength(50);
+    order = order.filter((i) => i !== 5); // cluster 5 deleted (ListClusters no longer shows it)
+    creating = false;
+    const checked = await makeHandler(check.core, deps())({ run: RUN, progress: p1, interrupted: 0 }, context);
+    const done = (await retainUntilDone({ ...retaining(), progress: checked })).progress;
+    const deletes = deletesOf();
+    for (let i = 0; i < 100; i++)
+      expect(
+        deletes.filter((d) => d === `${arn(i)}/old0`),
+        `cluster ${i}`,
+      ).toHaveLength(1);
+    expect(done.retention.elastic).toMatchObject({ deleted: 100, kept: 100 });
+  });
+
+  it('decides every cluster once when a cluster is added before the position while the walk waited', async () => {
+    let order = Array.from({ length: 100 }, (_, i) => i + 1);
+    let creating = true;
+    fleet(100, { order: () => order, slotStatus: (i) => (creating && i < 61 ? 'CREATING' : 'ACTIVE') });
+    const p1 = (await retainUntilDone(retaining())).progress;
+    order = [0, ...order];
+    creating = false;
+    const checked = await makeHandler(check.core, deps())({ run: RUN, progress: p1, interrupted: 0 }, context);
+    const done = (await retainUntilDone({ ...retaining(), progress: checked })).progress;
+    const deletes = deletesOf();
+    for (let i = 1; i <= 100; i++)
+      expect(
+        deletes.filter((d) => d === `${arn(i)}/old0`),
+        `cluster ${i}`,
+      ).toHaveLength(1);
+    // the walk resumed after the last cluster it walked: none is decided twice (cluster 0 came after the walk passed its place: the next run decides it)
+    expect(done.retention.elastic).toMatchObject({ deleted: 100, kept: 100 });
   });
 });
