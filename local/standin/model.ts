@@ -181,6 +181,8 @@ export class Model {
   faults: ArmedFault[];
   /** API calls by operation. */
   readonly calls: Record<string, number> = {};
+  /** Held answers (latency faults) dropped because the client went away first, by operation. */
+  readonly abandoned: Record<string, number> = {};
   /** Every change, in order (the soak test's ground truth). */
   readonly audit: AuditEvent[] = [];
   /** Most copies seen in flight at once. */
@@ -514,6 +516,10 @@ export class Model {
     let n = 0;
     for (const s of this.clusterSnapshots.values()) if (this.clusterSnapshotStatus(s) === 'copying') n++;
     return n;
+  }
+
+  abandon(op: string): void {
+    this.abandoned[op] = (this.abandoned[op] ?? 0) + 1;
   }
 
   count(op: string): void {

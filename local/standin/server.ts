@@ -99,7 +99,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler, port = 0)
       }
       try {
         const fault = model.takeFault(op, body);
-        if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return;
+        if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return model.abandon(op);
         if (fault?.reset) return void req.socket.destroy();
         if (fault?.error) throw new ApiError(fault.error, RDS_ERRORS[fault.error] ?? 400, `injected fault ${fault.error}`);
         const result = handleRds(model, action, params);
@@ -132,7 +132,7 @@ export async function startStandIn(world: World, extra?: ExtraHandler, port = 0)
       }
       try {
         const fault = model.takeFault(route.op, `${decodeURIComponent(url.pathname)} ${body}`);
-        if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return;
+        if (fault?.latencyMs && !(await hold(res, fault.latencyMs))) return model.abandon(route.op);
         if (fault?.reset) return void req.socket.destroy();
         if (fault?.error) {
           const extra = fault.retryAfterSeconds !== undefined ? { retryAfter: fault.retryAfterSeconds } : {};
