@@ -17,13 +17,13 @@
 import { type ClusterInList, DeleteClusterSnapshotCommand, GetClusterSnapshotCommand } from '@aws-sdk/client-docdb-elastic';
 import { DeleteDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand } from '@aws-sdk/client-rds';
 import { describeClusterSnapshots } from '../aws/rds.js';
-import { elasticTags, listClustersPage, listElasticSnapshots } from '../aws/elastic.js';
+import { elasticTags, getCluster, listClustersPage, listElasticSnapshots } from '../aws/elastic.js';
 import { sdkAttempts } from '../aws/errors.js';
 import type { Deps } from '../runtime/deps.js';
-import { copyPhase, eligibleSources, heldCopy } from '../domain/copy-plan.js';
+import { copyPhase, copyTags, eligibleSources, heldCopy, planCopies } from '../domain/copy-plan.js';
 import { firstRunFor } from '../workflow/creates.js';
 import { type Candidate, type Decision, decideVerified } from '../domain/decide.js';
-import { elasticSnapshotPhase, inRunSubset } from '../domain/clusters.js';
+import { clusterRule, elasticSnapshotPhase, inRunSubset, matchesPolicy, needsClusterTags, slotSnapshotName } from '../domain/clusters.js';
 import { isTransient } from '../domain/errors.js';
 import { toOrchestratorError } from '../aws/errors.js';
 import { isElasticSnapshotNameOf, timeToken } from '../domain/naming.js';
@@ -294,6 +294,8 @@ async function decideCopies(deps: Deps, run: Run, policy: Policy, cursor?: strin
       out.cursor = g.key;
       continue;
     }
+    // A dry run's would-be copies only take part in the decision: they are not kept, counted or deleted.
+    decisions = decisions.filter((d) => !d.candidate.hypothetical);
     // A target whose deletions would push a plan that holds some past its bound is decided again by the next invocation.
     const planned = decisions.filter((d) => d.verdict === 'delete').map((d) => plannedDeletion(d.candidate.ref, d));
     const size = planned.reduce((n, x) => n + planBytes(x), 0);
@@ -347,6 +349,8 @@ interface WalkItem {
   name: string;
   /** A page's cluster the explicit phase (or the run's subset) already covers. */
   skip?: boolean;
+  /** The cluster's status where the walk knows it (ListClusters). */
+  status?: string | undefined;
 }
 
 type Inspected =
@@ -399,6 +403,7 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
    * bound is taken with as many as fit; the rest are decided again by the next run.
    */
   const apply = (res: Extract<Inspected, { kind: 'decided' }>, target: string): boolean => {
+    res = { ...res, decisions: res.decisions.filter((d) => !d.candidate.hypothetical) };
     const planned = res.decisions.filter((d) => d.verdict === 'delete').map((d) => plannedDeletion(d.candidate.ref, d));
     const size = planned.reduce((n, x) => n + planBytes(x), 0);
     if (out.deletions.length > 0 && (out.deletions.length + planned.length > MAX_PLAN || bytes + size > PLAN_BYTES)) {
@@ -480,7 +485,12 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
       batch = rest.slice(0, batchSize(concurrency * 2)).map((c) => {
         const arn = c.clusterArn ?? '';
         const waiting = pending.some(([a]) => a === arn);
-        return { arn, name: c.clusterName ?? arn, skip: !arn || waiting || explicitSet.has(arn) || !inRunSubset(run, arn) };
+        return {
+          arn,
+          name: c.clusterName ?? arn,
+          status: c.status,
+          skip: !arn || waiting || explicitSet.has(arn) || !inRunSubset(run, arn),
+        };
       });
     }
     const { results, done } = await mapPoolUntil(batch, concurrency, inspect, full);
@@ -508,13 +518,34 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
         : { ...walk, index: walk.index + advanced, walked: walk.walked + advanced, ...(last ? { last } : {}) };
   }
 
-  // At the run's deadline the walk ends: what it did not reach is decided by the next run.
+  // At the run's deadline the walk ends: what it did not reach is decided by the next run. Each cluster
+  // still waiting for its slot snapshot is reported on its own; the rest of the walk is one failure named
+  // by the first cluster it did not reach (the ones after it are not listed: that would walk them).
   if (pastRun && (walk.phase !== 'done' || pending.length > 0)) {
-    out.failures.push({
-      target: pending[0]?.[0] ?? `policy ${policy.name}`,
-      code: 'DEADLINE_EXCEEDED',
-      message: `retention did not reach every elastic cluster before the run's deadline (${run.runDeadline}); the next run decides the rest`,
-    });
+    for (const [arn, name] of pending) {
+      out.failures.push({
+        target: arn,
+        code: 'DEADLINE_EXCEEDED',
+        message: `cluster ${name === arn ? arn : `${name} (${arn})`}: retention not applied before the run's deadline (${run.runDeadline}): its snapshot of this slot was still being created; the next run decides it`,
+      });
+    }
+    const next =
+      walk.phase === 'done'
+        ? undefined
+        : await firstUnwalked(
+            deps,
+            walk,
+            explicit,
+            page,
+            (arn) => pending.some(([a]) => a === arn) || explicitSet.has(arn) || !inRunSubset(run, arn),
+          );
+    if (next) {
+      out.failures.push({
+        target: next,
+        code: 'DEADLINE_EXCEEDED',
+        message: `cluster ${next}: retention not applied before the run's deadline (${run.runDeadline}): the walk over the clusters stopped here; the next run decides it and the clusters after it`,
+      });
+    }
     walk = { ...walk, phase: 'done' };
     pending = [];
   }
@@ -527,6 +558,57 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
   return out;
 }
 
+/**
+ * Dry run: would a real run take this slot's snapshot of the cluster? The same rules as the create step
+ * (creates not skipped, not excluded, in the run's subset, the policy's cluster by ARN or selector tags,
+ * a status that is snapshotted or waited for), read here because a dry run keeps no per-cluster record.
+ */
+async function wouldSnapshot(ctx: WalkContext, item: WalkItem): Promise<boolean> {
+  const { deps, run, policy } = ctx;
+  if (run.skip.includes('create') || (policy.elastic?.exclude ?? []).includes(item.arn) || !inRunSubset(run, item.arn)) return false;
+  try {
+    const tags =
+      needsClusterTags(policy) && !policy.elastic?.clusterArns.includes(item.arn) ? await elasticTags(deps.clients.elastic, item.arn) : {};
+    if (!matchesPolicy(policy, item.arn, tags)) return false;
+    const status = item.status ?? (await getCluster(deps.clients.elastic, item.arn))?.status;
+    const rule = clusterRule(status);
+    return rule === 'snapshot' || rule === 'wait';
+  } catch {
+    // A dry run that cannot tell leaves the cluster's decision as it stands.
+    return false;
+  }
+}
+
+/** The first cluster the walk has not reached (explicit ones first, then ListClusters order), if any. */
+async function firstUnwalked(
+  deps: Deps,
+  walk: ElasticWalk,
+  explicit: readonly string[],
+  page: { clusters: ClusterInList[]; nextToken?: string } | undefined,
+  skipped: (arn: string) => boolean,
+): Promise<string | undefined> {
+  if (walk.phase === 'explicit' && walk.explicit < explicit.length) return explicit[walk.explicit];
+  let at = walk.phase === 'pages' ? walk : { ...walk, phase: 'pages' as const, index: 0 };
+  let current = walk.phase === 'pages' ? page : undefined;
+  // A few pages at most: past the deadline, this only names the cluster, and a failure to list names none.
+  for (let pages = 0; pages < 3; pages++) {
+    try {
+      if (!current) ({ page: current, walk: at } = await pageAt(deps, at));
+    } catch {
+      return undefined;
+    }
+    const last = at.last === undefined ? -1 : current.clusters.findIndex((c) => c.clusterArn === at.last);
+    const from = last >= 0 ? last + 1 : at.index;
+    const found = current.clusters.slice(from).find((c) => c.clusterArn && !skipped(c.clusterArn));
+    if (found?.clusterArn) return found.clusterArn;
+    if (!current.nextToken) return undefined;
+    const { last: _, ...rest } = at;
+    at = { ...rest, token: current.nextToken, index: 0 };
+    current = undefined;
+  }
+  return undefined;
+}
+
 /** What every cluster's inspection needs, computed once per invocation. */
 interface WalkContext {
   deps: Deps;
@@ -537,7 +619,7 @@ interface WalkContext {
   /** Past the create deadline (or the run's): a snapshot still creating is reported, not waited for. */
   pastDeadline: boolean;
   slotTail: string;
-  verifiedSlot: (clusterArn: string) => boolean;
+  verifiedSlot: (clusterArn: string, createdAt: string | undefined) => boolean;
   current: (clusterArn: string, hasSlot: boolean) => boolean;
 }
 
@@ -561,7 +643,7 @@ function walkContext(
     now,
     pastDeadline,
     slotTail: `-${timeToken(new Date(run.slot))}`,
-    verifiedSlot: slotVerified(progress),
+    verifiedSlot: slotVerified(run, policy, progress),
     // A cluster is a current target when this run snapshotted it, the policy names it, or this run tried it and failed.
     current: (arn, hasSlot) => !excluded.has(arn) && inRunSubset(run, arn) && (hasSlot || explicit.has(arn) || failedTargets.has(arn)),
   };
@@ -569,7 +651,7 @@ function walkContext(
 
 /** One cluster: its snapshots (one listing), its slot snapshot's outcome, and retention's decision. */
 async function inspectCluster(ctx: WalkContext, item: WalkItem): Promise<Inspected> {
-  const { deps, run, policy } = ctx;
+  const { deps, policy } = ctx;
   let listed: Awaited<ReturnType<typeof listElasticSnapshots>>;
   try {
     listed = (await listElasticSnapshots(deps.clients.elastic, item.arn)).filter((s) => s.clusterArn === item.arn);
@@ -604,7 +686,7 @@ async function inspectCluster(ctx: WalkContext, item: WalkItem): Promise<Inspect
       id: s.snapshotArn as string,
       time: new Date(s.snapshotCreationTime ?? 0),
       state: elasticSnapshotPhase(s.status),
-      ownership: isSlot && !run.dryRun && ctx.verifiedSlot(item.arn) ? 'verified' : 'unknown',
+      ownership: isSlot && ctx.verifiedSlot(item.arn, s.snapshotCreationTime) ? 'verified' : 'unknown',
       ref: {
         kind: 'elastic',
         id: s.snapshotArn as string,
@@ -615,6 +697,19 @@ async function inspectCluster(ctx: WalkContext, item: WalkItem): Promise<Inspect
       },
     };
   });
+  if (!slot && ctx.run.dryRun && (await wouldSnapshot(ctx, item))) {
+    // A dry run creates nothing: the snapshot a real run would take joins the decision, so the plan shows
+    // the deletions it brings (it is not kept, counted or deleted itself).
+    const name = slotSnapshotName(ctx.run, policy, item);
+    candidates.push({
+      id: `(would create) ${name}`,
+      time: new Date(ctx.run.startedAt),
+      state: 'available',
+      ownership: 'verified',
+      hypothetical: true,
+      ref: { kind: 'elastic', id: name, arn: `(would create) ${name}`, name, target: item.arn, of: item.name },
+    });
+  }
   // The walk already runs several clusters at once: one cluster's tags are read one at a time.
   const verify = async (need: Candidate<Ref>[]) => {
     const read = new Map<string, TagMap | undefined>();
@@ -640,7 +735,8 @@ async function inspectCluster(ctx: WalkContext, item: WalkItem): Promise<Inspect
     }
   }
   if (!ctx.current(item.arn, slot !== undefined)) return { kind: 'decided', decisions, failures };
-  const freshness = await freshnessOf(item.arn, decisions, () => firstRunFor(deps, policy, item.arn));
+  const real = decisions.filter((d) => !d.candidate.hypothetical);
+  const freshness = await freshnessOf(item.arn, real, () => firstRunFor(deps, policy, item.arn));
   return { kind: 'decided', decisions, failures, freshness };
 }
 
@@ -702,11 +798,29 @@ interface Groups {
   since: (key: string) => Promise<Date | undefined>;
 }
 
-/** The verified-by-run shortcut: this run made or adopted its slot snapshot unless a CONFLICT was reported for the cluster. */
-function slotVerified(progress: Progress): (clusterArn: string) => boolean {
+/**
+ * The verified-by-run shortcut: this slot's snapshot of a cluster counts as ours without reading its tags
+ * when this run made it, which the run knows without a per-cluster record: the run started creates (not a
+ * dry run, creates not skipped), the cluster was one it could target (not excluded, in the run's subset),
+ * no CONFLICT was reported for it (a name already taken by a snapshot not ours is one), and the snapshot
+ * was taken after the run started. A slot-named snapshot older than the run (an earlier execution of the
+ * slot, or a look-alike on a cluster this run did not target) has its tags read like any other.
+ */
+function slotVerified(run: Run, policy: Policy, progress: Progress): (clusterArn: string, createdAt: string | undefined) => boolean {
   const complete = progress.log.failureCount === progress.log.failures.length;
   const conflicted = new Set(progress.log.failures.filter((f) => f.code === 'CONFLICT').map((f) => f.target));
-  return (arn) => complete && !conflicted.has(arn);
+  const excluded = new Set(policy.elastic?.exclude ?? []);
+  // AWS reports creation times to the second: the run's start is compared at that precision too.
+  const startedMs = Math.floor(Date.parse(run.startedAt) / 1000) * 1000;
+  const creates = !run.dryRun && !run.skip.includes('create');
+  return (arn, createdAt) =>
+    creates &&
+    complete &&
+    !conflicted.has(arn) &&
+    !excluded.has(arn) &&
+    inRunSubset(run, arn) &&
+    createdAt !== undefined &&
+    Date.parse(createdAt) >= startedMs;
 }
 
 async function copyGroups(deps: Deps, run: Run, policy: Policy): Promise<Groups> {
@@ -736,6 +850,24 @@ async function copyGroups(deps: Deps, run: Run, policy: Policy): Promise<Groups>
   }
   const sources = eligibleSources(policy, run, shared);
   const currentTargets = new Set(sources.map((s) => s.target));
+  if (run.dryRun && !run.skip.includes('copy')) {
+    // A dry run copies nothing: the copies it would make join each target's decision as they would be
+    // after a real run's copies, so the plan shows the deletions they bring (and nothing of their own).
+    for (const e of planCopies(policy, run, shared, owned, now).queue) {
+      if (e.state !== 'copy') continue;
+      const s = e.source;
+      const c: Candidate<Ref> = {
+        id: `(would copy) ${s.name}`,
+        time: s.time,
+        state: 'available',
+        ownership: 'verified',
+        tags: copyTags(policy, run, s, now).tags,
+        hypothetical: true,
+        ref: { kind: 'copy', id: s.name, arn: `(would copy) ${s.name}`, name: s.name, target: s.arn, of: s.target },
+      };
+      byTarget.set(s.target, [...(byTarget.get(s.target) ?? []), c]);
+    }
+  }
   return {
     list: [...byTarget.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, candidates]) => ({ key, candidates })),
     current: (key) => currentTargets.has(key),

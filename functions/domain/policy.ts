@@ -4,7 +4,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import * as z from 'zod';
-import { type CalendarDuration, parseDuration } from './duration.js';
+import { type CalendarDuration, parseDuration, subtractDuration } from './duration.js';
 import { RUN_BUDGET_SECONDS } from './limits.js';
 import { parseSchedule } from './schedule.js';
 import { ValidationError } from './errors.js';
@@ -39,14 +39,20 @@ const timeZone = z.string().refine((tz) => {
 }, 'must be an IANA time zone such as Europe/Berlin or UTC');
 
 const count = z.number().int('must be an integer').min(-1, 'must be -1 (unlimited) or more');
-/** Durations stop at 100 years: no rule can then reach outside the dates JavaScript can hold. */
-const MAX_DURATION_DAYS = 100 * 366;
-const approxDays = (d: CalendarDuration) => d.years * 366 + d.months * 31 + d.days + d.hours / 24;
+/**
+ * Durations stop at 100 years, so no rule reaches outside the dates JavaScript can hold. Calendar parts
+ * have no fixed length, so "100 years" is measured by the calendar itself: a duration fits when, taken
+ * back from 2100-01-01, it ends no earlier than 100y does (2000-01-01). So 100y, 1200m, 99y12m and 36525d
+ * fit; 100y1h, 1201m and 36526d do not.
+ */
+const DURATION_REFERENCE = new Date(Date.UTC(2100, 0, 1));
+const DURATION_BOUND = Date.UTC(2000, 0, 1);
+const withinBound = (d: CalendarDuration) => subtractDuration(DURATION_REFERENCE, d).getTime() >= DURATION_BOUND;
 const duration = z
   .string()
   .refine((s) => parseDuration(s) !== undefined, 'must be a duration like 14d, 3m, 1y2m3d4h (y, m=months, d, h)')
   .transform((s) => parseDuration(s) as CalendarDuration)
-  .refine((d) => approxDays(d) <= MAX_DURATION_DAYS, 'must be at most 100 years (100y)');
+  .refine(withinBound, 'must be at most 100 years (100y, 1200m or 36525d)');
 
 const tagMap = z.record(z.string(), z.string());
 

@@ -131,5 +131,17 @@ policies:
     expect(() => parsePolicyYaml(file('101y'))).toThrow(/policy "p": retention\.keepWithin: must be at most 100 years/);
     expect(() => parsePolicyYaml(file('99999999y'))).toThrow(/retention\.keepWithin: must be at most 100 years/);
     expect(() => parsePolicyYaml(file('1300m'))).toThrow(/must be at most 100 years/);
+    // the calendar measures it: the same 100 years in any of its parts fit, a step past them does not
+    for (const fits of ['1200m', '99y12m', '36525d', '99y365d', '876600h', '50y600m'])
+      expect(() => parsePolicyYaml(file(fits)), fits).not.toThrow();
+    for (const past of ['100y1h', '1201m', '36526d', '99y12m1d', '876601h'])
+      expect(() => parsePolicyYaml(file(past)), past).toThrow(/retention\.keepWithin: must be at most 100 years/);
+    // a stable code the state machine and the CLI match on
+    try {
+      parsePolicyYaml(file('101y'));
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toMatchObject({ name: 'ValidationError', code: 'VALIDATION_ERROR' });
+    }
   });
 });

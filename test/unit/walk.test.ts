@@ -28,6 +28,7 @@ import { parsePolicyYaml } from '../../functions/domain/policy.js';
 import { PLAN_BYTES, type Progress, type RunState, STATE_BYTES } from '../../functions/domain/run.js';
 import { MAX_PLAN } from '../../functions/apply-retention/apply-retention.js';
 import { ownershipTags } from '../../functions/domain/tags.js';
+import type { Run } from '../../functions/domain/run.js';
 import { lambdaContext, testDeps } from '../fixtures/deps.js';
 import { RUN, startProgress } from '../fixtures/run.js';
 
@@ -52,11 +53,19 @@ interface FleetOptions {
   slotStatus?: (i: number) => string;
   /** Earlier daily snapshots per cluster (default 1: yesterday's, which keepLast 1 deletes). */
   old?: number;
+  /** When this slot's snapshot was taken (default a minute after the run started: this run made it). */
+  slotTime?: (i: number) => string;
+  /** The tags of a snapshot (default: ours). */
+  tagsOf?: (snapshotArn: string) => Record<string, string>;
 }
 /** n clusters of the policy, each with `old` earlier snapshots and this slot's; ListClusters pages of 100 with offset tokens. */
 function fleet(n: number, options: FleetOptions = {}) {
   const ids = Array.from({ length: n }, (_, i) => i);
-  const o = { order: () => ids, slotStatus: () => 'ACTIVE', old: 1, ...options };
+  const ours = (snapshotArn: string) => {
+    const i = Number(snapshotArn.split('/')[1]?.slice(1));
+    return ownershipTags({ policy: 'daily', target: arn(i), runId: 'r', createdAt: NOW });
+  };
+  const o = { order: () => ids, slotStatus: () => 'ACTIVE', old: 1, slotTime: () => '2026-11-22T03:01:00.000Z', tagsOf: ours, ...options };
   const snaps = (i: number) => [
     ...Array.from({ length: o.old }, (_, d) => {
       const t = new Date(Date.parse('2026-11-21T03:00:00Z') - d * 86_400_000);
@@ -72,7 +81,7 @@ function fleet(n: number, options: FleetOptions = {}) {
       clusterArn: arn(i),
       snapshotArn: `${arn(i)}/slot`,
       snapshotName: elasticSnapshotName('daily', arn(i), name(i), new Date(RUN.slot)),
-      snapshotCreationTime: RUN.slot,
+      snapshotCreationTime: o.slotTime(i),
       status: o.slotStatus(i),
     },
   ];
@@ -85,10 +94,7 @@ function fleet(n: number, options: FleetOptions = {}) {
   elastic
     .on(ListClusterSnapshotsCommand)
     .callsFake((input: ListClusterSnapshotsCommandInput) => ({ snapshots: snaps(Number(input.clusterArn?.slice(-4))) }));
-  elastic.on(ListTagsForResourceCommand).callsFake((input: { resourceArn: string }) => {
-    const i = Number(input.resourceArn.split('/')[1]?.slice(1));
-    return { tags: ownershipTags({ policy: 'daily', target: arn(i), runId: 'r', createdAt: NOW }) };
-  });
+  elastic.on(ListTagsForResourceCommand).callsFake((input: { resourceArn: string }) => ({ tags: o.tagsOf(input.resourceArn) }));
   elastic.on(DeleteClusterSnapshotCommand).resolves({});
   elastic.on(GetClusterCommand).resolves({});
 }
@@ -122,7 +128,13 @@ describe('elastic retention walk', () => {
     expect(elastic).toHaveReceivedCommandTimes(ListClusterSnapshotsCommand, 250);
     // one page at a time, from its token: the pages once each, plus the page an invocation resumes in
     expect(elastic.commandCalls(ListClustersCommand).length).toBeLessThanOrEqual(3 + invocations);
-    expect(progress.retention.elastic.freshness).toMatchObject({ targets: 250, withoutRecoveryPoint: 0, stalest: RUN.slot });
+    expect(progress.retention.elastic.freshness).toMatchObject({
+      targets: 250,
+      withoutRecoveryPoint: 0,
+      stalest: '2026-11-22T03:01:00.000Z',
+    });
+    // tags are read only for what is deleted: the slot snapshots this run made count as ours unread
+    expect(elastic).toHaveReceivedCommandTimes(ListTagsForResourceCommand, 250);
   });
 
   it('keeps each plan under its byte bound', async () => {
@@ -277,5 +289,73 @@ describe('elastic retention walk: plan bound and position (cases found by review
       ).toHaveLength(1);
     // the walk resumed after the last cluster it walked: none is decided twice (cluster 0 came after the walk passed its place: the next run decides it)
     expect(done.retention.elastic).toMatchObject({ deleted: 100, kept: 100 });
+  });
+});
+
+describe('elastic retention walk: what counts as ours, and the run deadline', () => {
+  const tagReads = () => elastic.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input.resourceArn as string);
+  const floorPolicy = parsePolicyYaml(`
+policies:
+  - name: daily
+    elastic: { selector: { backup: daily } }
+    retention: { keepLast: 1, minKeep: 1 }
+`);
+
+  it('reads the tags of a slot-named snapshot older than the run: a look-alike never stands in for the newest', async () => {
+    // cluster 0: the slot's name taken before the run by a snapshot that is not ours (a cluster this run did
+    // not snapshot); cluster 1: the slot snapshot an earlier execution of the slot made (ours, older than the run)
+    fleet(2, {
+      slotTime: (i) => (i === 0 ? '2026-11-22T02:59:00.000Z' : '2026-11-22T03:00:01.000Z'),
+      tagsOf: (a) =>
+        a === `${arn(0)}/slot`
+          ? { team: 'someone-else' }
+          : ownershipTags({ policy: 'daily', target: arn(Number(a.split('/')[1]?.slice(1))), runId: 'r', createdAt: NOW }),
+    });
+    let progress = retaining().progress;
+    for (let n = 0; n < 5 && progress.next === 'retain'; n++)
+      progress = await makeHandler(retention.core, testDeps(floorPolicy, NOW))({ run: RUN, progress, interrupted: 0 }, context);
+    // cluster 0's own older snapshot is its newest recovery point: kept; the look-alike is not deleted either
+    expect(deletesOf()).toEqual([`${arn(1)}/old0`]);
+    expect(progress.retention.elastic).toMatchObject({ deleted: 1 });
+    expect(tagReads()).toEqual(expect.arrayContaining([`${arn(0)}/slot`, `${arn(1)}/slot`]));
+  });
+
+  it('does not take the shortcut in a dry run, or in a run that skipped creates', async () => {
+    const runs: Run[] = [
+      { ...RUN, skip: ['create'] },
+      { ...RUN, dryRun: true },
+    ];
+    for (const run of runs) {
+      elastic.reset();
+      fleet(1);
+      let progress = retaining().progress;
+      for (let n = 0; n < 5 && progress.next === 'retain'; n++)
+        progress = await makeHandler(retention.core, testDeps(floorPolicy, NOW))({ run, progress, interrupted: 0 }, context);
+      expect(tagReads()).toContain(`${arn(0)}/slot`);
+    }
+  });
+
+  it("reports each cluster it did not reach by the run's deadline under its ARN, and the walk's stopping place", async () => {
+    fleet(400, { slotStatus: (i) => (i < 2 ? 'CREATING' : 'ACTIVE') });
+    // the first invocation walks part of the fleet, leaving clusters 0 and 1 waiting for their slot snapshots
+    const first = await makeHandler(retention.core, deps())(retaining(), context);
+    expect(first.retention.elastic.pending?.map(([a]) => a)).toEqual([arn(0), arn(1)]);
+    expect(first.next).toBe('retain');
+    // past the run's deadline the next invocation decides what its plan holds, then ends the walk
+    const late = new Date(Date.parse(RUN.runDeadline) + 60_000);
+    let progress = first;
+    for (let n = 0; n < 5 && progress.next === 'retain'; n++)
+      progress = await makeHandler(retention.core, deps(late))({ run: RUN, progress, interrupted: 0 }, context);
+    expect(progress.retention.elastic.done).toBe(true);
+    const deleted = new Set(deletesOf());
+    const reached = (i: number) => deleted.has(`${arn(i)}/old0`);
+    const stop = Array.from({ length: 400 }, (_, i) => i).findIndex((i) => i >= 2 && !reached(i));
+    expect(stop).toBeGreaterThan(2);
+    expect([...Array.from({ length: 400 - stop }, (_, k) => stop + k)].some(reached)).toBe(false);
+    const deadline = progress.log.failures.filter((f) => f.code === 'DEADLINE_EXCEEDED');
+    expect(deadline.map((f) => f.target)).toEqual([arn(0), arn(1), arn(stop)]);
+    for (const f of deadline) expect(f.message).toContain(f.target);
+    expect(progress.log.failureCount).toBe(progress.log.failures.length);
+    expect(progress.retention.elastic.done).toBe(true);
   });
 });
