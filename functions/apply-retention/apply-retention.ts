@@ -21,7 +21,7 @@ import { elasticTags, getCluster, listClustersPage, listElasticSnapshots } from 
 import { sdkAttempts } from '../aws/errors.js';
 import type { Deps } from '../runtime/deps.js';
 import { copyPhase, copyTags, eligibleSources, heldCopy, planCopies } from '../domain/copy-plan.js';
-import { firstRunFor } from '../workflow/creates.js';
+import { firstRunFor, firstRunSince } from '../workflow/creates.js';
 import { type Candidate, type Decision, decideVerified } from '../domain/decide.js';
 import { clusterRule, elasticSnapshotPhase, inRunSubset, matchesPolicy, needsClusterTags, slotSnapshotName } from '../domain/clusters.js';
 import { isTransient } from '../domain/errors.js';
@@ -44,7 +44,6 @@ import {
   type Run,
   withFailures,
 } from '../domain/run.js';
-import { firstSlotAfter } from '../domain/schedule.js';
 import { isOwnedBy, type TagMap } from '../domain/tags.js';
 import { runFreshnessDocuments } from '../runtime/telemetry.js';
 import { route } from '../domain/route.js';
@@ -872,12 +871,10 @@ async function copyGroups(deps: Deps, run: Run, policy: Policy): Promise<Groups>
     list: [...byTarget.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, candidates]) => ({ key, candidates })),
     current: (key) => currentTargets.has(key),
     withoutGroup: [...currentTargets].filter((t) => !byTarget.has(t)).sort(),
-    // A partner cluster with no copy counts from the first scheduled run after its oldest shared snapshot.
+    // A partner cluster with no copy counts from the first scheduled run after its oldest shared snapshot (and the deployment).
     since: (key) => {
       const times = sources.filter((s) => s.target === key).map((s) => s.time.getTime());
-      if (times.length === 0) return Promise.resolve(undefined);
-      const oldest = new Date(Math.min(...times));
-      return Promise.resolve(firstSlotAfter(policy.schedules, oldest) ?? oldest);
+      return Promise.resolve(firstRunSince(deps, policy, times.length > 0 ? new Date(Math.min(...times)) : undefined));
     },
   };
 }

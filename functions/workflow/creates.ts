@@ -248,7 +248,18 @@ export async function followCreates(
 }
 
 /** When a target with no recovery point at all counts from: the policy's first scheduled run after the cluster was created. */
-export async function firstRunFor(deps: Deps, policy: Policy, clusterArn: string): Promise<Date | undefined> {
+export async function firstRunFor(deps: Deps, policy: Policy, clusterArn: string): Promise<Date> {
   const created = await clusterCreateTime(deps.clients.elastic, clusterArn).catch(() => undefined);
-  return created ? firstSlotAfter(policy.schedules, created) : undefined;
+  return firstRunSince(deps, policy, created);
+}
+
+/**
+ * The first scheduled run that could have covered a target that came into being at `since`: none before
+ * the stack was deployed, so an old cluster joining a new stack counts from its first run, not its birth.
+ * Without a time (the lookup failed), the deployment's first run.
+ */
+export function firstRunSince(deps: Deps, policy: Policy, since: Date | undefined): Date {
+  const deployed = deps.config.deployedAt;
+  const from = since && since.getTime() > deployed.getTime() ? since : deployed;
+  return firstSlotAfter(policy.schedules, from) ?? from;
 }

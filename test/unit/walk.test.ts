@@ -359,3 +359,43 @@ policies:
     expect(progress.retention.elastic.done).toBe(true);
   });
 });
+
+describe('freshness of a target with no recovery point', () => {
+  const withSchedule = parsePolicyYaml(`
+policies:
+  - name: daily
+    schedules: [{ expression: 'cron(0 3 * * ? *)' }]
+    elastic: { clusterArns: ['${arn(0)}'] }
+    retention: { keepLast: 1 }
+`);
+  const deployedAt = new Date('2026-11-01T10:00:00Z');
+  const depsAt = (): Deps => {
+    const d = testDeps(withSchedule, NOW);
+    return { ...d, config: { ...d.config, deployedAt } };
+  };
+  const run = async (createTime: string | undefined) => {
+    elastic.reset();
+    elastic.on(ListClustersCommand).resolves({ clusters: [] });
+    elastic.on(ListClusterSnapshotsCommand).resolves({ snapshots: [] });
+    if (createTime) elastic.on(GetClusterCommand).resolves({ cluster: { clusterArn: arn(0), createTime } as never });
+    else elastic.on(GetClusterCommand).rejects(new Error('boom'));
+    let progress = retaining().progress;
+    for (let n = 0; n < 5 && progress.next === 'retain'; n++)
+      progress = await makeHandler(retention.core, depsAt())({ run: RUN, progress, interrupted: 0 }, context);
+    return progress.retention.elastic.freshness;
+  };
+
+  it('counts from its first scheduled run, and never from before the stack was deployed', async () => {
+    // a cluster born before the deployment: the deployment's first run (not the cluster's birth)
+    expect(await run('2020-01-01T00:00:00Z')).toEqual({
+      targets: 1,
+      withoutRecoveryPoint: 1,
+      stalest: '2026-11-02T03:00:00.000Z',
+      stalestTarget: arn(0),
+    });
+    // a cluster born after it: its own first run
+    expect(await run('2026-11-20T05:00:00Z')).toMatchObject({ withoutRecoveryPoint: 1, stalest: '2026-11-21T03:00:00.000Z' });
+    // its birth unknown (GetCluster failed): still counted, from the deployment's first run
+    expect(await run(undefined)).toMatchObject({ targets: 1, withoutRecoveryPoint: 1, stalest: '2026-11-02T03:00:00.000Z' });
+  });
+});
