@@ -230,4 +230,62 @@ policies:
       await standIn.close();
     }
   });
+
+  it('keep a copy the other run still awaits, even where retention would delete it, and delete it once nobody waits', async () => {
+    // Run "run-a" (started by hand for the older source) is copying it: its copy is in the world, 10
+    // minutes from done. This run leaves that source to run-a, copies the newer one, and decides retention
+    // 30 minutes later, when run-a's copy is available but run-a may not have seen it yet: keepLast 1 by
+    // the sources' times would delete it, and does not.
+    const olderArn = `arn:aws:rds:us-east-1:${PARTNER}:cluster-snapshot:cat-old`;
+    const older = source('cat-old', 1, 'c');
+    const newer = { ...source('cat-new', 0, 'c'), copyMinutes: 10 };
+    const copyName = copySnapshotName('partner', olderArn, 'c', new Date(older.createdAt));
+    const standIn = await startStandIn(
+      world(
+        base({
+          sharedSnapshots: [older, newer],
+          clusterSnapshots: [
+            {
+              id: copyName,
+              clusterId: 'c',
+              createdAt: NOW.toISOString(),
+              status: 'creating',
+              remainingMinutes: 10,
+              source: olderArn,
+              tags: {
+                ...ownershipTags({ policy: 'partner', target: `${PARTNER}:c`, runId: 'run-a', createdAt: NOW }),
+                [COPY_KEYS.sourceArn]: olderArn,
+                [COPY_KEYS.sourceTime]: older.createdAt,
+              },
+            },
+          ],
+        }),
+      ),
+    );
+    try {
+      const p = policies(`
+settings: { poll: { initialSeconds: 1800, backoff: 1, maxSeconds: 1800, maxIterations: 20 } }
+policies:
+  - name: partner
+    copy: { sourceAccounts: ['${PARTNER}'], select: all, targetPrefix: partner }
+    retention: { keepLast: 1 }
+`);
+      const r = await runWorkflow({ standIn, policyFile: p, input: { policy: 'partner', scheduledTime: NOW.toISOString() } });
+      expect(r.status).toBe('SUCCEEDED');
+      const d = (r.output as Envelope).data;
+      expect(d.parts.copies).toMatchObject({ leftToOtherRuns: 1, copied: 1 });
+      expect(d.leftToOtherRuns.map((l) => l.reasons?.[0])).toEqual([`run run-a is copying it (${copyName})`]);
+      expect(d.summary).toMatchObject({ copied: 1, failed: 0, deleted: 0 });
+      // kept for run-a, and said why
+      const keptForA = r.records.filter((x) => x.action === 'kept' && x.reasons?.includes('awaited by run run-a'));
+      expect(keptForA.map((x) => x.name)).toEqual([copyName]);
+      expect(heldSources(standIn)).toEqual(['cat-new', 'cat-old']);
+      // the next run, with nobody waiting, applies keepLast 1 by the sources' times
+      const next = await day(standIn, p, 1);
+      expect(next.summary).toMatchObject({ deleted: 1, failed: 0, copied: 0 });
+      expect(heldSources(standIn)).toEqual(['cat-new']);
+    } finally {
+      await standIn.close();
+    }
+  });
 });
