@@ -174,7 +174,19 @@ export function groundTruth(m: Model, events: AuditEvent[], runId: string, runEn
   }
   for (const s of m.clusterSnapshots.values())
     if (m.clusterSnapshotStatus(s) === 'available' && s.type === 'manual' && isOwnedBy(s.tags, POLICY.name)) kept++;
-  return { created, copied, deleted, tagged, kept };
+  // What this run started and did not bring to a recovery point must be a failure of its target: a copy
+  // that never became available by the run's end (failed, stuck and cancelled), named by its source; a
+  // create whose snapshot is not ACTIVE when the run ends, named by its cluster.
+  const mustFail = new Set<string>();
+  for (const e of events) {
+    if (e.tags?.['backup-orchestrator:run-id'] !== runId) continue;
+    if (e.op === 'copy' && e.source && (e.readyAt === null || e.readyAt === undefined || e.readyAt > runEnd)) mustFail.add(e.source);
+    if (e.op === 'create' && e.service === 'docdb-elastic') {
+      const s = m.elasticSnapshots.get(e.id);
+      if (s && m.elasticStatus(s) !== 'ACTIVE' && m.elasticStatus(s) !== 'DELETING') mustFail.add(s.clusterArn);
+    }
+  }
+  return { created, copied, deleted, tagged, kept, mustFail: [...mustFail].sort() };
 }
 
 export interface SoakDay {
@@ -269,6 +281,19 @@ export async function soak(seed: number, days: number, onDay?: (d: SoakDay) => v
         );
         if (envelope.data.failures.length === s.failed && byCode !== s.failed)
           discrepancies.push(`failures by code sum to ${byCode}, not ${s.failed}`);
+        // each failure once: the same target, code and message twice is an operation counted twice
+        const seen = new Set<string>();
+        for (const f of envelope.data.failures) {
+          const key = `${f.target} ${f.code} ${f.message}`;
+          if (seen.has(key)) discrepancies.push(`failure listed twice: ${key}`);
+          seen.add(key);
+        }
+        // what the stand-in saw fail is in the report, under its target
+        if (envelope.data.failures.length === s.failed) {
+          const failedTargets = new Set(envelope.data.failures.map((f) => f.target));
+          for (const t of truth.mustFail)
+            if (!failedTargets.has(t)) discrepancies.push(`${t} ended without a recovery point, and no failure names it`);
+        }
         discrepancies.push(...brokenInvariants({ before, after: m.toWorld(), policy: POLICY, envelope, emf: r.emf }));
       }
       const result: SoakDay = { day, faults, crashes, envelope, truth, discrepancies };
