@@ -1,8 +1,9 @@
 /**
  * Apply Tags (copies): every tag the policy needs on a copy is set explicitly and verified here. A copy
  * gets the static tags it lacks, and copies made before the source tags existed get them back (source ARN
- * from SourceDBClusterSnapshotArn; source time from the shared source, else from the copy's name). Existing
- * values are never overwritten. A copy that still lacks a required key is reported.
+ * from SourceDBClusterSnapshotArn; source time from the shared source, else from the copy's name), and with
+ * `tags.copySourceTags` the source's visible tags it lacks. Existing values are never overwritten. A copy
+ * that still lacks a required key is reported.
  *
  * `tagged` is read back from the `tagged-by` tag each change also sets, so a retried step counts once.
  */
@@ -16,7 +17,7 @@ import type { Policy } from '../domain/policy.js';
 import { mapPool } from '../runtime/pool.js';
 import { route } from '../domain/route.js';
 import { type Failure, type Progress, type RunState, withFailures } from '../domain/run.js';
-import { COPY_KEYS, missingTags, OWNERSHIP_KEYS, TAGGED_BY, type TagMap, toTagList } from '../domain/tags.js';
+import { COPY_KEYS, composeTags, fromTagList, missingTags, OWNERSHIP_KEYS, TAGGED_BY, type TagMap, toTagList } from '../domain/tags.js';
 
 export async function applyTags(state: RunState, policy: Policy, deps: Deps): Promise<Progress> {
   const { run, progress } = state;
@@ -27,6 +28,7 @@ export async function applyTags(state: RunState, policy: Policy, deps: Deps): Pr
   const sourceTimes = new Map(
     shared.map((s) => [s.DBClusterSnapshotArn ?? '', s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime) : undefined]),
   );
+  const sourceTags = new Map(shared.map((s) => [s.DBClusterSnapshotArn ?? '', fromTagList(s.TagList)]));
   const failures: Failure[] = [];
   const transient: OrchestratorError[] = [];
   let tagged = 0;
@@ -38,11 +40,18 @@ export async function applyTags(state: RunState, policy: Policy, deps: Deps): Pr
     const wanted: TagMap = { ...policy.tags.static };
     if (h.sourceArn) wanted[COPY_KEYS.sourceArn] = h.sourceArn;
     const sharedTime = h.sourceArn ? sourceTimes.get(h.sourceArn) : undefined;
-    const time =
-      sharedTime && holds(h, { arn: h.sourceArn ?? '', time: sharedTime }) ? sharedTime : h.timeFrom !== 'created' ? h.time : undefined;
+    const sameSource = sharedTime !== undefined && holds(h, { arn: h.sourceArn ?? '', time: sharedTime });
+    const time = sameSource ? sharedTime : h.timeFrom !== 'created' ? h.time : undefined;
     if (time) wanted[COPY_KEYS.sourceTime] = time.toISOString();
     if (h.target) wanted[OWNERSHIP_KEYS.target] = h.target;
     if (h.startedAt) wanted[OWNERSHIP_KEYS.createdAt] = h.startedAt.toISOString();
+    // The source's visible tags (tags.copySourceTags), while the shared source is the one the copy holds,
+    // by the same rules as at copy time (no reserved prefix, AWS's tag rules, at most 50 tags).
+    const src = policy.tags.copySourceTags && sameSource && h.sourceArn ? sourceTags.get(h.sourceArn) : undefined;
+    if (src) {
+      const { tags: all } = composeTags('rds', { ownership: { ...h.tags, ...wanted }, static: {}, source: src });
+      for (const [k, v] of Object.entries(all)) if (!(k in h.tags) && !(k in wanted)) wanted[k] = v;
+    }
     const missing = missingTags(h.tags, wanted);
     const lacking = policy.tags.required.filter((k) => !(k in h.tags) && !(k in missing));
     const source = h.sourceArn ?? h.target;

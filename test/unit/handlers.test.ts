@@ -492,6 +492,53 @@ policies:
   });
 });
 
+describe('apply-tags handler: source tags', () => {
+  it('adds the source tags a copy lacks (copySourceTags), so a required key the source supplies is satisfied', async () => {
+    const fromSource = parsePolicyYaml(`
+policies:
+  - name: daily
+    copy: { sourceAccounts: ['111122223333'] }
+    tags: { copySourceTags: true, required: [owner] }
+`);
+    const time = '2026-11-20T03:00:07.000Z';
+    const own = ownershipTags({ policy: 'daily', target: '111122223333:cat', runId: 'r', createdAt: NOW });
+    rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' }).resolves({
+      DBClusterSnapshots: [
+        {
+          DBClusterSnapshotArn: SRC('cat'),
+          SnapshotCreateTime: new Date(time),
+          TagList: tagList({ owner: 'partner-team', 'backup-orchestrator:policy': 'theirs', 'aws:x': 'y' }),
+        },
+      ],
+    });
+    rds.on(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'manual' }).resolves({
+      DBClusterSnapshots: [
+        {
+          DBClusterSnapshotIdentifier: 'c',
+          DBClusterSnapshotArn: 'arn:c',
+          SourceDBClusterSnapshotArn: SRC('cat'),
+          SnapshotType: 'manual',
+          Status: 'available',
+          TagList: tagList({ ...own, [COPY_KEYS.sourceArn]: SRC('cat'), [COPY_KEYS.sourceTime]: time }),
+        },
+      ],
+    });
+    rds.on(AddTagsToResourceCommand).resolves({});
+    const d = { ...deps(), config: { ...deps().config, policyFile: fromSource } };
+    const out = await makeHandler(applyTags.core, d)(
+      { run: RUN, progress: { ...startProgress(), next: 'tag', part: 'copies' }, interrupted: 0 },
+      context,
+    );
+    // only the source's own tag: not its reserved-prefix ones, not an aws: key
+    expect(rds).toHaveReceivedCommandWith(AddTagsToResourceCommand, {
+      ResourceName: 'arn:c',
+      Tags: tagList({ owner: 'partner-team', [TAGGED_BY]: RUN.id }),
+    });
+    expect(out.log.failures).toEqual([]);
+    expect(out.tagged).toBe(1);
+  });
+});
+
 describe('logs', () => {
   it('are JSON lines carrying run id, policy, target and operation', async () => {
     elastic.on(ListClustersCommand).resolves({ clusters: [{ clusterArn: C1, clusterName: 'one', status: 'ACTIVE' }] });
