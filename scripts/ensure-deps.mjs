@@ -3,15 +3,20 @@
 // hold what package-lock.json locks, it installs the locked dependencies with `npm ci` first. So a fresh
 // clone needs no other command. Plain Node, no dependencies: it runs before any are installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+
+import { fileURLToPath } from 'node:url';
 
 const read = (path) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
-const lock = read('package-lock.json');
 const installedPath = new URL('../node_modules/.package-lock.json', import.meta.url);
 
-function stale() {
-  if (!existsSync(installedPath)) return 'node_modules is missing';
-  const installed = JSON.parse(readFileSync(installedPath, 'utf8')).packages ?? {};
+/**
+ * Why the installed packages (npm's node_modules/.package-lock.json, undefined when node_modules is
+ * missing) do not match the lockfile, or undefined when they do.
+ */
+export function staleReason(lock, installedLock) {
+  if (!installedLock) return 'node_modules is missing';
+  const installed = installedLock.packages ?? {};
   for (const [path, wanted] of Object.entries(lock.packages ?? {})) {
     if (path === '') continue;
     const have = installed[path];
@@ -25,8 +30,10 @@ function stale() {
   return undefined;
 }
 
-const why = stale();
-if (why) {
+function main() {
+  const installed = existsSync(installedPath) ? JSON.parse(readFileSync(installedPath, 'utf8')) : undefined;
+  const why = staleReason(read('package-lock.json'), installed);
+  if (!why) return;
   process.stderr.write(`dependencies are not installed as locked (${why}): running npm ci (about a minute)\n`);
   // All of npm's output goes to stderr, so `npm start -- --json` keeps stdout for its document; warnings show.
   const r = spawnSync('npm', ['ci', '--loglevel=warn'], {
@@ -38,3 +45,6 @@ if (why) {
     process.exit(r.status ?? 1);
   }
 }
+
+// Run as a script (not imported by the tests); paths compared for real, as Node resolves symlinks for the module.
+if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1])) main();
