@@ -47,11 +47,19 @@ export interface DeployContext {
   roleNamePrefix?: string;
 }
 
-/** The name, or when it is longer than `max`, a readable prefix and a 6-character hash of the whole. */
+/**
+ * The name, or when it is longer than `max`: its readable beginning (the stack), its readable end (what
+ * the name is for: the function, the policy and schedule, the region) and a 6-character hash of the
+ * whole, which keeps shortened names unique.
+ */
 export function fitName(full: string, max: number): string {
   if (full.length <= max) return full;
   const hash = shortHash(full);
-  return `${full.slice(0, max - hash.length - 1).replace(/[-_.]+$/, '')}-${hash}`;
+  const room = max - hash.length - 2;
+  const tailLength = Math.floor(room / 2);
+  const head = full.slice(0, room - tailLength).replace(/[-_.]+$/, '');
+  const tail = full.slice(full.length - tailLength).replace(/^[-_.]+/, '');
+  return `${head}-${tail}-${hash}`;
 }
 
 export interface GeneratedNames {
