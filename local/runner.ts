@@ -108,6 +108,8 @@ export interface RunResult {
   /** GB-seconds: each invocation's virtual duration (rounded up to the ms, as Lambda bills) times its function's memory. */
   lambdaGbSeconds: number;
   mapIterations: number;
+  /** Crashes injected (RunOptions.crashAfter) by Task state: each one the definition's retry had to get past. */
+  crashed: Record<string, number>;
   /** History events as Step Functions would record them (see historyEvents). */
   historyEvents: number;
 }
@@ -209,6 +211,21 @@ class LambdaFunctionError extends Error {
   }
 }
 
+/**
+ * Refuses a `crashAfter` that names anything but a Task state of the definition that invokes a function
+ * (the only states a crash can hit): a misspelt or renamed state would otherwise crash nothing, silently.
+ */
+export function checkCrashAfter(crashAfter: Record<string, number> | undefined, functionOf: Record<string, string>, path: URL): void {
+  const file = path.pathname.split('/').pop() ?? path.href;
+  const tasks = Object.keys(functionOf);
+  for (const [state, n] of Object.entries(crashAfter ?? {})) {
+    if (!Object.hasOwn(functionOf, state)) {
+      throw new Error(`crashAfter names "${state}", which is not a Task state of ${file} (its Task states: ${tasks.join(', ')})`);
+    }
+    if (!Number.isInteger(n) || n < 0) throw new Error(`crashAfter "${state}": ${n} is not a whole number of crashes`);
+  }
+}
+
 export interface RunOptions {
   /** The world to start a stand-in with (not needed when `standIn` is given). */
   world?: World;
@@ -223,7 +240,10 @@ export interface RunOptions {
   definitionPath?: URL;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see CORES
   cores?: Record<string, (event: any, deps: Deps, context: Context) => Promise<unknown>>;
-  /** Per Task state: how many invocations crash after their handler succeeded (fault injection). */
+  /**
+   * Per Task state: how many invocations crash after their handler succeeded (fault injection). Each key
+   * must be a Task state of the definition that invokes a function; anything else is refused.
+   */
   crashAfter?: Record<string, number>;
   /** A stand-in request slower than this times out (and is retried), as a real hung call would. */
   requestTimeoutMs?: number;
@@ -382,6 +402,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   const { definition, functionOf, typeOf, waits } = loadDefinition(model.region, model.accountId, opts.definitionPath, {
     virtualWaits: true,
   });
+  checkCrashAfter(opts.crashAfter, functionOf, opts.definitionPath ?? DEFINITION_PATH);
   const validate = opts.validate ?? passAll;
   const cores: typeof CORES = {
     ...(opts.cores ?? CORES),
@@ -406,6 +427,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   };
 
   const crashes: Record<string, number> = { ...(opts.crashAfter ?? {}) };
+  const crashed: Record<string, number> = {};
   let stopped = false;
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of Object.entries(functionOf)) {
@@ -444,6 +466,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
         if ((crashes[stateName] ?? 0) > 0) {
           // The function did its work, then died before returning (out of memory, runtime crash).
           crashes[stateName] = (crashes[stateName] ?? 0) - 1;
+          crashed[stateName] = (crashed[stateName] ?? 0) + 1;
           throw new LambdaFunctionError('Runtime.ExitError', 'RequestId: local Error: Runtime exited with error: signal: killed');
         }
         const json = JSON.parse(JSON.stringify(out ?? null)) as unknown;
@@ -539,6 +562,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     invocations,
     lambdaMs,
     mapIterations,
+    crashed,
     historyEvents: historyEvents({ stateVisits, invocations, mapIterations }, typeOf),
     invocationLog,
     maxInvocationSeconds: invocationLog.reduce((m, i) => Math.max(m, i.seconds), 0),

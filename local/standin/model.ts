@@ -404,9 +404,14 @@ export class Model {
     return 'busy';
   }
 
+  /**
+   * PercentProgress: how far work in flight has come. Work that has ended (ready, failed, or in a status the
+   * world gave) shows 100, whether its failure came from a timer or from a world file: so a failed copy
+   * answers the same before and after its world is saved and loaded again.
+   */
   percent(t: Lifecycle): number {
     const p = this.phase(t);
-    if (p === 'ready' || p === 'deleting' || p === 'fixed') return 100;
+    if (p === 'ready' || p === 'deleting' || p === 'fixed' || p === 'failed') return 100;
     const end = t.readyAt ?? t.failAt;
     if (end === undefined || end === null) return 0;
     const total = end - t.startedAt;

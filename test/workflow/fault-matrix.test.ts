@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { findPolicy } from '../../functions/domain/policy.js';
 import { elasticSnapshotName, copySnapshotName } from '../../functions/domain/naming.js';
 import { OWNERSHIP_KEYS, ownershipTags } from '../../functions/domain/tags.js';
-import { runWorkflow } from '../../local/runner.js';
+import { DRILL_DEFINITION_PATH, runWorkflow } from '../../local/runner.js';
 import { startStandIn } from '../../local/standin/server.js';
 import type { Fault, WorldInput } from '../../local/standin/world.js';
 import { clusterArn, type Envelope, policies, world } from './helpers.js';
@@ -191,8 +191,8 @@ const SCENARIOS: Scenario[] = [
     fails: [[SRC('src-b'), 'NOT_FOUND']],
   },
   {
-    name: 'step crashes after its AWS calls succeeded: Plan And Start',
-    crashAfter: { 'Plan And Start': 1 },
+    name: 'step crashes after its AWS calls succeeded: Start Operations',
+    crashAfter: { 'Start Operations': 1 },
     also: ({ envelope }) => expect(envelope.data.summary.failed).toBe(0),
   },
   { name: 'step crashes after its AWS calls succeeded: Check Operations', crashAfter: { 'Check Operations': 2 } },
@@ -223,6 +223,8 @@ describe('fault matrix', () => {
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, s) => {
     const { r, before, after, model, envelope } = await runScenario(s);
     expect(r.status, `${r.error}: ${r.cause}`).toBe('SUCCEEDED');
+    // Every crash the scenario asks for happened (a crash that never fires proves nothing).
+    expect(r.crashed).toEqual(s.crashAfter ?? {});
     const fails = s.fails ?? [];
     expect(brokenInvariants({ before, after, policy: POLICY as never, envelope, emf: r.emf, mayFail: fails.map(([t]) => t) })).toEqual([]);
     expect(envelope.data.status).toBe(fails.length > 0 ? 'PARTIAL' : 'SUCCEEDED');
@@ -342,6 +344,47 @@ policies:
     } finally {
       await standIn.close();
     }
+  });
+});
+
+describe("the runner's fault injection and limits", () => {
+  it('refuses a crashAfter naming a state that is not a Task of the definition, before any AWS call', async () => {
+    const w = world(baseWorld());
+    for (const [crashAfter, definitionPath, named] of [
+      [
+        { 'Plan And Start': 1 },
+        undefined,
+        /crashAfter names "Plan And Start", which is not a Task state of backup\.asl\.yml \(its Task states: Validate Input, Start Operations, /,
+      ],
+      [{ 'Next Step?': 1 }, undefined, /crashAfter names "Next Step\?", which is not a Task state of backup\.asl\.yml/],
+      [
+        { 'Start Operations': 1 },
+        DRILL_DEFINITION_PATH,
+        /crashAfter names "Start Operations", which is not a Task state of drill\.asl\.yml/,
+      ],
+    ] as const) {
+      const standIn = await startStandIn(w);
+      try {
+        await expect(
+          runWorkflow({ world: w, policyFile: POLICY_FILE, input: { policy: 'nightly' }, standIn, crashAfter, definitionPath }),
+        ).rejects.toThrow(named);
+        expect(standIn.model.calls).toEqual({});
+      } finally {
+        await standIn.close();
+      }
+    }
+  });
+
+  it('fails an execution past maxHistoryEvents with States.HistoryLimit, as Step Functions fails one at 25,000', async () => {
+    const w = world(baseWorld());
+    const r = await runWorkflow({ world: w, policyFile: POLICY_FILE, input: { policy: 'nightly' }, maxHistoryEvents: 40 });
+    expect({ status: r.status, error: r.error }).toEqual({ status: 'FAILED', error: 'States.HistoryLimit' });
+    expect(r.cause).toContain('passed 40 history events');
+    // It stopped there: no state ran far past the limit.
+    expect(r.historyEvents).toBeLessThan(60);
+    const full = await runWorkflow({ world: w, policyFile: POLICY_FILE, input: { policy: 'nightly' } });
+    expect(full.status).toBe('SUCCEEDED');
+    expect(full.historyEvents).toBeGreaterThan(60);
   });
 });
 

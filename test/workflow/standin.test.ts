@@ -3,7 +3,12 @@
  * behaviour with its source): tags on copies, deletes that linger, the statuses of the models, and worlds
  * saved with work in flight. Through the real SDK clients.
  */
-import { DeleteClusterSnapshotCommand, GetClusterSnapshotCommand, ListClusterSnapshotsCommand } from '@aws-sdk/client-docdb-elastic';
+import {
+  CreateClusterSnapshotCommand,
+  DeleteClusterSnapshotCommand,
+  GetClusterSnapshotCommand,
+  ListClusterSnapshotsCommand,
+} from '@aws-sdk/client-docdb-elastic';
 import { CopyDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.js';
@@ -12,7 +17,7 @@ import { freezeResponses } from '../../local/freeze.js';
 import { useStandInEndpoints } from '../../local/runner.js';
 import { Model } from '../../local/standin/model.js';
 import { type StandIn, startStandIn } from '../../local/standin/server.js';
-import { parseWorld, type WorldInput } from '../../local/standin/world.js';
+import { parseWorld, type World, type WorldInput } from '../../local/standin/world.js';
 import { clusterArn } from './helpers.js';
 
 const C1 = clusterArn('00000000-0000-4000-8000-0000000000c1');
@@ -107,6 +112,17 @@ describe('elastic deletes', () => {
     });
   });
 
+  it('refuse a snapshot still CREATING with ConflictException (409), leaving it to finish', async () => {
+    const { elastic, model } = await open(base());
+    const made = await elastic.send(new CreateClusterSnapshotCommand({ clusterArn: C1, snapshotName: 'half-made' }));
+    const arn = made.snapshot?.snapshotArn ?? '';
+    const err = await elastic.send(new DeleteClusterSnapshotCommand({ snapshotArn: arn })).catch((e: Error & { $metadata?: object }) => e);
+    expect(err).toMatchObject({ name: 'ConflictException', $metadata: { httpStatusCode: 409 } });
+    expect(model.audit.filter((e) => e.op === 'delete')).toEqual([]);
+    model.advance(model.durations.createMinutes * 60);
+    expect((await elastic.send(new GetClusterSnapshotCommand({ snapshotArn: arn }))).snapshot?.status).toBe('ACTIVE');
+  });
+
   it('with the default of 0 minutes are gone at once', async () => {
     const { elastic, model } = await open(base());
     const arn = [...model.elasticSnapshots.values()].find((s) => s.name === 'snap-a')?.arn ?? '';
@@ -179,6 +195,110 @@ describe('saved worlds', () => {
     expect(again.clusterSnapshotStatus(failed)).toBe('failed');
   });
 
+  it('saved mid-flight, an elastic create and an RDS copy carry on exactly: the same time left, the copy its source, the same finishing time; failures stay failed', async () => {
+    const BETA = clusterArn('00000000-0000-4000-8000-0000000000c2');
+    const shared = (id: string, copyMinutes: number) => ({ ownerAccount: '111122223333', id, clusterId: id, createdAt: NOW, copyMinutes });
+    const { elastic, rds, model } = await open(
+      base({
+        elasticClusters: [
+          { name: 'alpha', arn: C1, createMinutes: 20 },
+          { name: 'beta', arn: BETA, createMinutes: 20 },
+        ],
+        // partner-2 fails half-way (5 minutes in: failed when saved), partner-3 too (25 minutes in: still copying when saved)
+        sharedSnapshots: [shared('partner-1', 40), shared('partner-2', 10), shared('partner-3', 50)],
+        faults: [
+          { operation: 'CreateClusterSnapshot', target: BETA, failMidway: true },
+          { operation: 'CopyDBClusterSnapshot', target: 'partner-2', failMidway: true },
+          { operation: 'CopyDBClusterSnapshot', target: 'partner-3', failMidway: true },
+        ],
+      }),
+    );
+    const t0 = model.nowMs;
+    const copy = (source: string, target: string) =>
+      rds.send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: PARTNER_SNAP.replace('partner-1', source),
+          TargetDBClusterSnapshotIdentifier: target,
+        }),
+      );
+    // Odd times on purpose: what is left is not a whole number of minutes (524,285 ms, 960,002 ms, 1,920,004 ms),
+    // where a time kept in minutes can come back a fraction of a millisecond off.
+    expect((await elastic.send(new CreateClusterSnapshotCommand({ clusterArn: C1, snapshotName: 'mid-create' }))).snapshot?.status).toBe(
+      'CREATING',
+    );
+    await elastic.send(new CreateClusterSnapshotCommand({ clusterArn: BETA, snapshotName: 'fails-create' }));
+    model.nowMs = t0 + 135_717;
+    await copy('partner-3', 'fails-later');
+    await copy('partner-2', 'fails');
+    model.nowMs = t0 + 195_719;
+    await copy('partner-1', 'mid-copy');
+    model.nowMs = t0 + 675_715;
+    const saved = JSON.parse(JSON.stringify(model.toWorld())) as World;
+
+    // Saved as in flight, with the time left to the millisecond.
+    const snapshot = (name: string) => saved.elasticClusters.flatMap((c) => c.snapshots).find((s) => s.name === name);
+    const copyOf = (id: string) => saved.clusterSnapshots.find((s) => s.id === id);
+    expect(snapshot('mid-create')).toMatchObject({ status: 'CREATING', remainingMinutes: 524_285 / 60_000 });
+    expect(snapshot('fails-create')).toMatchObject({ status: 'INACCESSIBLE_ENCRYPTION_CREDS' });
+    expect(copyOf('mid-copy')).toMatchObject({ status: 'copying', source: PARTNER_SNAP, remainingMinutes: 1_920_004 / 60_000 });
+    expect(copyOf('fails-later')).toMatchObject({ status: 'copying', failInMinutes: 960_002 / 60_000 });
+    expect(copyOf('fails')).toMatchObject({ status: 'failed' });
+
+    // Reloaded (as --world does with a saved file), it saves the same world again, and answers the same through the API.
+    await standIn?.close();
+    const reopened = await open(saved);
+    const again = reopened.model;
+    expect(again.toWorld()).toEqual(saved);
+    const described = async (client: typeof rds, id: string) =>
+      (await client.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots?.[0];
+    expect(await described(reopened.rds, 'mid-copy')).toMatchObject({
+      Status: 'copying',
+      SourceDBClusterSnapshotArn: PARTNER_SNAP,
+      PercentProgress: model.percent(model.clusterSnapshots.get('mid-copy') as never),
+    });
+
+    // Both models, moved to the same virtual times: every status the same at each, changing at the same millisecond.
+    const statuses = (m: Model) => {
+      const elasticOf = (name: string) => {
+        const s = [...m.elasticSnapshots.values()].find((x) => x.name === name);
+        return s ? m.elasticStatus(s) : 'gone';
+      };
+      const rdsOf = (id: string) => {
+        const s = m.clusterSnapshots.get(id);
+        return s ? `${m.clusterSnapshotStatus(s)} ${m.percent(s)}%` : 'gone';
+      };
+      return {
+        'mid-create': elasticOf('mid-create'),
+        'fails-create': elasticOf('fails-create'),
+        'mid-copy': rdsOf('mid-copy'),
+        'fails-later': rdsOf('fails-later'),
+        fails: rdsOf('fails'),
+      };
+    };
+    const timeline = (m: Model) =>
+      [675_715, 1_199_999, 1_200_000, 1_635_716, 1_635_717, 2_595_718, 2_595_719, 9_000_000].map((t) => {
+        m.nowMs = t0 + t;
+        return [t, statuses(m)] as const;
+      });
+    const expected = timeline(model);
+    expect(timeline(again)).toEqual(expected);
+    // ... and the timeline is the one the work was started with.
+    const at = (t: number) => expected.find(([x]) => x === t)?.[1];
+    expect(at(1_199_999)?.['mid-create']).toBe('CREATING');
+    expect(at(1_200_000)?.['mid-create']).toBe('ACTIVE');
+    expect(at(1_635_716)?.['fails-later']).toMatch(/^copying /);
+    expect(at(1_635_717)?.['fails-later']).toBe('failed 100%');
+    expect(at(2_595_718)?.['mid-copy']).toBe('copying 99%');
+    expect(at(2_595_719)?.['mid-copy']).toBe('available 100%');
+    expect(at(9_000_000)).toEqual({
+      'mid-create': 'ACTIVE',
+      'fails-create': 'INACCESSIBLE_ENCRYPTION_CREDS',
+      'mid-copy': 'available 100%',
+      'fails-later': 'failed 100%',
+      fails: 'failed 100%',
+    });
+  });
+
   it('a create in flight reloads as in flight, not as stuck', () => {
     const m = new Model(
       parseWorld(
@@ -230,7 +350,50 @@ describe('saved worlds', () => {
           ],
         }),
       ),
-    ).toThrow(/duplicate ARN/);
+    ).toThrow(/elasticClusters\.1\.arn: duplicate ARN "[^"]+" \(also at elasticClusters\.0\.arn\)/);
+    // A snapshot ARN twice, in two clusters, or a snapshot with its cluster's ARN: both places named.
+    const SNAP_ARN = 'arn:aws:docdb-elastic:us-east-1:123456789012:cluster-snapshot/00000000-0000-4000-8000-00000000dddd';
+    expect(() =>
+      parseWorld(
+        base({
+          elasticClusters: [
+            { name: 'a', snapshots: [{ name: 's1', arn: SNAP_ARN, createdAt: NOW }] },
+            {
+              name: 'b',
+              snapshots: [
+                { name: 's2', createdAt: NOW },
+                { name: 's3', arn: SNAP_ARN, createdAt: NOW },
+              ],
+            },
+          ],
+        }),
+      ),
+    ).toThrow(
+      new RegExp(
+        `elasticClusters\\.1\\.snapshots\\.1\\.arn: duplicate ARN "${SNAP_ARN.replace(/[.]/g, '\\.')}" \\(also at elasticClusters\\.0\\.snapshots\\.0\\.arn\\)`,
+      ),
+    );
+    expect(() =>
+      parseWorld(base({ elasticClusters: [{ name: 'a', arn: C1, snapshots: [{ name: 's1', arn: C1, createdAt: NOW }] }] })),
+    ).toThrow(/elasticClusters\.0\.snapshots\.0\.arn: duplicate ARN "[^"]+" \(also at elasticClusters\.0\.arn\)/);
+    // The same shared snapshot twice (same owner and id).
+    expect(() =>
+      parseWorld(
+        base({
+          sharedSnapshots: [
+            { ownerAccount: '111122223333', id: 'p', clusterId: 'c', createdAt: NOW },
+            { ownerAccount: '111122223333', id: 'p', clusterId: 'c', createdAt: NOW },
+          ],
+        }),
+      ),
+    ).toThrow(/sharedSnapshots\.1\.id: duplicate shared snapshot "111122223333:p" \(also at sharedSnapshots\.0\.id\)/);
+    // A saved world keeps each snapshot's ARN; one saved twice (a hand edit) is refused, naming both.
+    expect(() => {
+      const w = new Model(parseWorld(base())).toWorld();
+      const alpha = w.elasticClusters[0];
+      if (alpha?.snapshots[0] && alpha.snapshots[1]) alpha.snapshots[1].arn = alpha.snapshots[0].arn;
+      parseWorld(JSON.parse(JSON.stringify(w)));
+    }).toThrow(/elasticClusters\.0\.snapshots\.1\.arn: duplicate ARN "[^"]+" \(also at elasticClusters\.0\.snapshots\.0\.arn\)/);
   });
 });
 
