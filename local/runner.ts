@@ -110,6 +110,8 @@ export interface RunResult {
   mapIterations: number;
   /** Crashes injected (RunOptions.crashAfter) by Task state: each one the definition's retry had to get past. */
   crashed: Record<string, number>;
+  /** Answers lost on the way back (RunOptions.loseAnswer) by Task state. */
+  lost: Record<string, number>;
   /** History events as Step Functions would record them (see historyEvents). */
   historyEvents: number;
 }
@@ -215,14 +217,19 @@ class LambdaFunctionError extends Error {
  * Refuses a `crashAfter` that names anything but a Task state of the definition that invokes a function
  * (the only states a crash can hit): a misspelt or renamed state would otherwise crash nothing, silently.
  */
-export function checkCrashAfter(crashAfter: Record<string, number> | undefined, functionOf: Record<string, string>, path: URL): void {
+export function checkCrashAfter(
+  crashAfter: Record<string, number> | undefined,
+  functionOf: Record<string, string>,
+  path: URL,
+  option = 'crashAfter',
+): void {
   const file = path.pathname.split('/').pop() ?? path.href;
   const tasks = Object.keys(functionOf);
   for (const [state, n] of Object.entries(crashAfter ?? {})) {
     if (!Object.hasOwn(functionOf, state)) {
-      throw new Error(`crashAfter names "${state}", which is not a Task state of ${file} (its Task states: ${tasks.join(', ')})`);
+      throw new Error(`${option} names "${state}", which is not a Task state of ${file} (its Task states: ${tasks.join(', ')})`);
     }
-    if (!Number.isInteger(n) || n < 0) throw new Error(`crashAfter "${state}": ${n} is not a whole number of crashes`);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${option} "${state}": ${n} is not a whole number of crashes`);
   }
 }
 
@@ -245,6 +252,12 @@ export interface RunOptions {
    * must be a Task state of the definition that invokes a function; anything else is refused.
    */
   crashAfter?: Record<string, number>;
+  /**
+   * Per Task state: which of its invocations (1 = the first) succeeds but has its answer lost on the way
+   * back to Step Functions (Lambda.ServiceException), so the state's Retry invokes the function again with
+   * the same input.
+   */
+  loseAnswer?: Record<string, number>;
   /** A stand-in request slower than this times out (and is retried), as a real hung call would. */
   requestTimeoutMs?: number;
   /** What a drill's validation function answers (default: it passes). */
@@ -403,6 +416,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     virtualWaits: true,
   });
   checkCrashAfter(opts.crashAfter, functionOf, opts.definitionPath ?? DEFINITION_PATH);
+  checkCrashAfter(opts.loseAnswer, functionOf, opts.definitionPath ?? DEFINITION_PATH, 'loseAnswer');
   const validate = opts.validate ?? passAll;
   const cores: typeof CORES = {
     ...(opts.cores ?? CORES),
@@ -428,6 +442,11 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
 
   const crashes: Record<string, number> = { ...(opts.crashAfter ?? {}) };
   const crashed: Record<string, number> = {};
+  const lost: Record<string, number> = {};
+  // $$.State.RetryCount as Step Functions sets it: the interpreter reads the context object we give it (one
+  // object for the whole execution), so it is kept here: one more after a failed invocation, 0 after any
+  // state's invocation succeeds (a Catch's path passes through other states before the state is visited anew).
+  const stateContext = { RetryCount: 0 };
   let stopped = false;
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of Object.entries(functionOf)) {
@@ -469,10 +488,17 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
           crashed[stateName] = (crashed[stateName] ?? 0) + 1;
           throw new LambdaFunctionError('Runtime.ExitError', 'RequestId: local Error: Runtime exited with error: signal: killed');
         }
+        if (opts.loseAnswer?.[stateName] === invocations[stateName]) {
+          // The function did its work; its answer never reached Step Functions.
+          lost[stateName] = (lost[stateName] ?? 0) + 1;
+          throw new LambdaFunctionError('Lambda.ServiceException', 'Lambda returned an error: the answer was lost');
+        }
         const json = JSON.parse(JSON.stringify(out ?? null)) as unknown;
         measure(json);
+        stateContext.RetryCount = 0;
         return json;
       } catch (err) {
+        stateContext.RetryCount++;
         if (err instanceof LambdaFunctionError) throw err;
         const e = err as Error;
         throw new LambdaFunctionError(e.name && e.name !== 'Error' ? e.name : 'Error', e.message);
@@ -490,6 +516,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     taskResourceLocalHandlers[name] = async (input) => {
       if (stopped) throw new LambdaFunctionError('States.Aborted', 'the execution was stopped');
       await clock.sleep(me, Number(wait.Seconds ?? (wait.SecondsPath ? readPath(input, wait.SecondsPath) : 0)) || 0);
+      stateContext.RetryCount = 0;
       return {};
     };
   }
@@ -516,6 +543,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
         StartTime: model.now().toISOString(),
         Input: opts.input as never,
       },
+      State: stateContext,
     },
   });
   const events: StateEvent[] = [];
@@ -563,6 +591,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     lambdaMs,
     mapIterations,
     crashed,
+    lost,
     historyEvents: historyEvents({ stateVisits, invocations, mapIterations }, typeOf),
     invocationLog,
     maxInvocationSeconds: invocationLog.reduce((m, i) => Math.max(m, i.seconds), 0),

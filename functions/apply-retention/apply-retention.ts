@@ -83,7 +83,9 @@ export async function applyRetention(state: RunState, policy: Policy, deps: Deps
   // 1. Carry out the deletions the previous invocation decided.
   const again: PlannedDeletion[] = [];
   if (before.plan.length > 0) {
-    const mayHaveRun = interrupted > before.planIssuedAt;
+    // An earlier attempt may have carried this plan out: the run was interrupted since the plan was
+    // written, or Step Functions is retrying this very invocation (its answer may have been lost).
+    const mayHaveRun = interrupted > before.planIssuedAt || (state.retryCount ?? 0) > 0;
     const results = await mapPool(before.plan, deps.config.policyFile.settings.concurrency, (item) => deleteOne(deps, item, mayHaveRun));
     before.plan.forEach((item, i) => {
       const res = results[i];

@@ -298,6 +298,8 @@ export interface RunState {
   run: Run;
   progress: Progress;
   interrupted?: number;
+  /** Apply Retention only: how many times Step Functions retried this visit ($$.State.RetryCount). */
+  retryCount?: number;
 }
 
 /** Execution input from a schedule, the console or the CLI. Unknown fields are rejected. */

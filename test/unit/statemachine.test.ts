@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { STATE_MACHINE_TIMEOUT_SECONDS } from '../../functions/domain/limits.js';
 import type { NextStep } from '../../functions/domain/run.js';
@@ -44,6 +46,87 @@ const LAMBDA_TRANSIENT = [
   'Lambda.TooManyRequestsException',
 ];
 
+type RawState = State & {
+  Resource?: unknown;
+  Iterator?: { States: Record<string, RawState> };
+  ItemProcessor?: { States: Record<string, RawState> };
+  Branches?: { States: Record<string, RawState> }[];
+};
+/** A definition as written (function references still Fn::GetAtt), for what the local loader rewrites. */
+const raw = (file: string) =>
+  parseYaml(readFileSync(new URL(`../../statemachine/${file}`, import.meta.url), 'utf8'), { merge: true }) as {
+    States: Record<string, RawState>;
+  };
+/** Every Task state, nested ones (Map, Parallel) included, by path. */
+function tasksOf(states: Record<string, RawState>, prefix = ''): [string, RawState][] {
+  return Object.entries(states).flatMap(([name, s]) => {
+    const path = `${prefix}${name}`;
+    const nested = [...(s.Iterator ? [s.Iterator] : []), ...(s.ItemProcessor ? [s.ItemProcessor] : []), ...(s.Branches ?? [])];
+    return [...(s.Type === 'Task' ? [[path, s] as [string, RawState]] : []), ...nested.flatMap((n) => tasksOf(n.States, `${path} > `))];
+  });
+}
+/** A Lambda task: the lambda:invoke integration, a function ARN, or a reference to one of serverless.yml's functions. */
+function isLambdaTask(s: RawState): boolean {
+  const r = s.Resource;
+  if (typeof r === 'string')
+    return /^arn:aws[a-z-]*:states:::lambda:invoke(\.|$)/.test(r) || /^arn:aws[a-z-]*:lambda:[^:]*:\d*:function:/.test(r);
+  const ref = (r as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt'];
+  return Array.isArray(ref) && ref[1] === 'Arn';
+}
+/** What a Task does with error `name`: the first retrier that matches it, as Step Functions picks it. */
+function retrierFor(s: RawState, name: string) {
+  return (s.Retry ?? []).find((r) => r.ErrorEquals.some((e) => e === name || e === 'States.ALL' || e === 'States.TaskFailed'));
+}
+/** Lambda tasks that do not retry each of the errors AWS lists (with the default MaxAttempts of 3 when unset). */
+function missingLambdaRetries(states: Record<string, RawState>): string[] {
+  return tasksOf(states)
+    .filter(([, s]) => isLambdaTask(s))
+    .flatMap(([path, s]) =>
+      LAMBDA_TRANSIENT.filter((e) => (retrierFor(s, e)?.MaxAttempts ?? (retrierFor(s, e) ? 3 : 0)) < 1).map((e) => `${path}: ${e}`),
+    );
+}
+
+describe('Lambda retries in both state machines', () => {
+  for (const file of ['backup.asl.yml', 'drill.asl.yml']) {
+    it(`${file}: every Lambda task retries the Lambda errors AWS lists for Lambda tasks, and the invoke throttle`, () => {
+      const tasks = tasksOf(raw(file).States);
+      // Every Task is a Lambda task here: a Task of another kind would need its own retry rules.
+      expect(tasks.filter(([, s]) => !isLambdaTask(s)).map(([p]) => p)).toEqual([]);
+      expect(tasks.length).toBeGreaterThanOrEqual(file === 'backup.asl.yml' ? 7 : 6);
+      expect(missingLambdaRetries(raw(file).States)).toEqual([]);
+    });
+  }
+
+  it('finds a Lambda task that misses one (the check above can fail)', () => {
+    const states: Record<string, RawState> = {
+      A: {
+        Type: 'Task',
+        Resource: { 'Fn::GetAtt': ['fn', 'Arn'] } as unknown as string,
+        Retry: [{ ErrorEquals: ['Lambda.ServiceException'] }],
+      },
+      M: {
+        Type: 'Map',
+        Iterator: {
+          States: {
+            B: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Retry: [{ ErrorEquals: ['Lambda.TooManyRequestsException'], MaxAttempts: 0 }, { ErrorEquals: ['States.ALL'] }],
+            },
+          },
+        },
+      },
+    };
+    expect(missingLambdaRetries(states)).toEqual([
+      'A: Lambda.ClientExecutionTimeoutException',
+      'A: Lambda.AWSLambdaException',
+      'A: Lambda.SdkClientException',
+      'A: Lambda.TooManyRequestsException',
+      'M > B: Lambda.TooManyRequestsException',
+    ]);
+  });
+});
+
 describe('statemachine/backup.asl.yml', () => {
   it('is valid ASL (asl-validator)', () => {
     const result = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
@@ -82,23 +165,26 @@ describe('statemachine/backup.asl.yml', () => {
       expect(names, n).toContain(n);
   });
 
-  it('gives every Task retries on the Lambda errors AWS lists, and a catch ending in States.ALL', () => {
+  it('gives every Task bounded retries and a catch ending in States.ALL', () => {
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
     expect(tasks.length).toBeGreaterThanOrEqual(7);
     for (const [name, s] of tasks) {
-      const retried = (s.Retry ?? []).flatMap((r) => r.ErrorEquals);
       for (const r of s.Retry ?? []) expect(r.MaxAttempts, `${name} retry is bounded`).toBeLessThanOrEqual(10);
       const catches = s.Catch ?? [];
       expect(catches.length, `${name} has Catch`).toBeGreaterThan(0);
       expect(catches.at(-1)?.ErrorEquals, `${name}: States.ALL comes last`).toEqual(['States.ALL']);
-      if (name === 'Apply Retention') {
-        // Retried through the interruption loop instead, so the next attempt knows its plan may have run.
-        expect(retried).toEqual(['Lambda.TooManyRequestsException']);
-        expect(catches.at(-1)).toMatchObject({ Next: 'Count Interruption', ResultPath: '$.lastError' });
-        continue;
-      }
-      for (const e of LAMBDA_TRANSIENT) expect(retried, `${name} retries ${e}`).toContain(e);
     }
+  });
+
+  it('retries Apply Retention a few times on Lambda errors, then falls back on the interruption loop', () => {
+    const s = states['Apply Retention'] as State;
+    // The four errors that may come after the function ran: few retries (the interruption loop counts exactly).
+    for (const r of s.Retry ?? []) {
+      if (r.ErrorEquals.some((e) => e !== 'Lambda.TooManyRequestsException'))
+        expect(r.MaxAttempts, r.ErrorEquals.join()).toBeLessThanOrEqual(2);
+    }
+    expect((s.Retry ?? []).flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
+    expect(s.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'Count Interruption', ResultPath: '$.lastError' });
   });
 
   it('comes back to Apply Retention after an interruption, counting it, a bounded number of times', () => {

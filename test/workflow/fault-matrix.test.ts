@@ -88,6 +88,8 @@ interface Scenario {
   faults?: Fault[];
   world?: Partial<WorldInput>;
   crashAfter?: Record<string, number>;
+  /** Answers lost between Lambda and Step Functions after the function ran (RunOptions.loseAnswer). */
+  loseAnswer?: Record<string, number>;
   requestTimeoutMs?: number;
   /** Expected failures as [target substring, code]; none means SUCCEEDED. */
   fails?: [string, string][];
@@ -197,6 +199,19 @@ const SCENARIOS: Scenario[] = [
   },
   { name: 'step crashes after its AWS calls succeeded: Check Operations', crashAfter: { 'Check Operations': 2 } },
   { name: 'step crashes after its AWS calls succeeded: Apply Retention', crashAfter: { 'Apply Retention': 1 } },
+  // Step Functions' Retry invokes the function again with the same input: the plan it carries out again is
+  // counted once, whether the lost attempt deleted its snapshots or not.
+  // The first invocation decides a plan, the second carries it out: each of them loses its answer once.
+  ...[1, 2, 3].map((n) => ({
+    name: `answer lost on the way back, the Retry runs it again: Apply Retention's invocation ${n}`,
+    loseAnswer: { 'Apply Retention': n },
+    also: ({ envelope }: { envelope: Envelope }) => expect(envelope.data.summary).toMatchObject({ deleted: 6, failed: 0 }),
+  })),
+  {
+    name: 'answer lost on the way back, the Retry runs it again: Start Operations, Check Operations, Apply Tags',
+    loseAnswer: { 'Start Operations': 1, 'Check Operations': 1, 'Apply Tags': 1 },
+    also: ({ envelope }) => expect(envelope.data.summary).toMatchObject({ created: 2, copied: 2, deleted: 6, failed: 0 }),
+  },
 ];
 
 async function runScenario(s: Scenario, policyFile = POLICY_FILE) {
@@ -210,6 +225,7 @@ async function runScenario(s: Scenario, policyFile = POLICY_FILE) {
       input: { policy: 'nightly', scheduledTime: NOW.toISOString() },
       standIn,
       crashAfter: s.crashAfter,
+      loseAnswer: s.loseAnswer,
       requestTimeoutMs: s.requestTimeoutMs,
     });
     const after = standIn.model.toWorld();
@@ -225,6 +241,7 @@ describe('fault matrix', () => {
     expect(r.status, `${r.error}: ${r.cause}`).toBe('SUCCEEDED');
     // Every crash the scenario asks for happened (a crash that never fires proves nothing).
     expect(r.crashed).toEqual(s.crashAfter ?? {});
+    expect(r.lost).toEqual(Object.fromEntries(Object.keys(s.loseAnswer ?? {}).map((k) => [k, 1])));
     const fails = s.fails ?? [];
     expect(brokenInvariants({ before, after, policy: POLICY as never, envelope, emf: r.emf, mayFail: fails.map(([t]) => t) })).toEqual([]);
     expect(envelope.data.status).toBe(fails.length > 0 ? 'PARTIAL' : 'SUCCEEDED');
