@@ -17,7 +17,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { createClients } from '../functions/aws/clients.js';
+import { CONNECTION_TIMEOUT_MS, createClients, MAX_ATTEMPTS, REQUEST_TIMEOUT_MS } from '../functions/aws/clients.js';
 import type { PolicyFile } from '../functions/domain/policy.js';
 import { loadPolicyFile } from '../functions/runtime/config.js';
 import { type ErrorCode, NotFoundError, ValidationError } from '../functions/domain/errors.js';
@@ -64,7 +64,25 @@ interface Globals {
 /** Where and as whom the CLI talks to AWS: --region/--profile, else the SDK's usual settings. */
 interface Aws {
   region: string;
-  config: { region: string; profile?: string };
+  config: ClientConfig;
+}
+
+/** What the CLI's own clients (Step Functions, STS, CloudFormation) are built with. */
+export type ClientConfig = ReturnType<typeof clientConfig>;
+
+/**
+ * The functions' request settings (functions/aws/clients.ts) for the CLI's own clients: a call that has
+ * not answered in REQUEST_TIMEOUT_MS is aborted and retried, MAX_ATTEMPTS attempts in all, so a hung
+ * connection ends in an error instead of a CLI that waits forever.
+ */
+export function clientConfig(region: string, profile?: string, requestTimeoutMs = REQUEST_TIMEOUT_MS) {
+  return {
+    region,
+    ...(profile ? { profile } : {}),
+    maxAttempts: MAX_ATTEMPTS,
+    // throwOnRequestTimeout: @smithy/node-http-handler 4.4+ only warns on a request timeout unless told to abort.
+    requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
+  };
 }
 
 async function awsOf(g: Globals): Promise<Aws> {
@@ -81,7 +99,7 @@ async function awsOf(g: Globals): Promise<Aws> {
     }
   }
   if (!region) throw new ValidationError('no AWS region: set AWS_REGION, pass --region, or give the profile a region');
-  return { region, config: { region, ...profile } };
+  return { region, config: clientConfig(region, g.profile) };
 }
 
 async function stateMachineArn(

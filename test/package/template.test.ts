@@ -173,13 +173,19 @@ describe('packaged CloudFormation template', () => {
     for (const { role, s } of creates) expect(s.Condition?.StringEquals?.[`aws:RequestTag/${DRILL_KEYS.drill}`], role).toBeDefined();
   });
 
-  it("limits KMS to the configured keys (key ARNs) and the allowed source accounts' keys, through RDS only", () => {
+  it("limits KMS to the configured keys (key ARNs) and the allowed source accounts' keys, through RDS (and DocumentDB elastic for drills)", () => {
     const kms = allStatements.filter(({ s }) => asList(s.Action).some((a) => a.startsWith('kms:')));
     const keys = policies.policies.flatMap((p) => (p.copy?.kmsKeyId ? [p.copy.kmsKeyId] : []));
     expect(kms.length).toBeGreaterThan(0);
     for (const k of keys) expect(k).toMatch(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]+$/);
-    for (const { s } of kms) {
+    const via = (service: string) => JSON.stringify({ 'Fn::Sub': `${service}.\${AWS::Region}.amazonaws.com` });
+    for (const { role, s } of kms) {
       expect(s.Condition?.StringEquals?.['kms:ViaService']).toBeDefined();
+      const services = asList(s.Condition?.StringEquals?.['kms:ViaService']).map((v) => JSON.stringify(v));
+      // only the drill steps restore into elastic clusters, and only they may decrypt and make data keys
+      const drill = /^(StartDrills|CheckDrills)IamRole/.test(role);
+      expect(services.sort(), role).toEqual(drill ? [via('docdb-elastic'), via('rds')] : [via('rds')]);
+      if (!drill) expect(asList(s.Action).sort(), role).toEqual(['kms:CreateGrant', 'kms:DescribeKey']);
       for (const r of asList(s.Resource)) {
         const text = JSON.stringify(r);
         const ok = keys.some((k) => text.includes(k)) || /:kms:\$\{AWS::Region\}:\d{12}:key\/\*/.test(text);
@@ -268,16 +274,27 @@ describe('packaged CloudFormation template', () => {
     expect(drillSchedules).toHaveLength(enabled.length);
   });
 
-  it("logs the state machine's errors to a log group with retention, without execution data by default", () => {
-    const sm = (template.Resources.BackupStateMachine as Resource).Properties;
-    expect(sm.LoggingConfiguration).toEqual({
-      Level: 'ERROR',
-      IncludeExecutionData: false,
-      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['StateMachineLogGroup', 'Arn'] } } }],
-    });
-    const lg = (template.Resources.StateMachineLogGroup as Resource).Properties;
-    expect(lg.LogGroupName).toBe('/aws/vendedlogs/states/backup-orchestrator-test');
-    expect(lg.RetentionInDays).toBeGreaterThan(0);
+  it("logs each state machine's errors to its own log group with retention, without execution data by default", () => {
+    const machines = ofType('AWS::StepFunctions::StateMachine').map(([name]) => name);
+    expect(machines.sort()).toEqual(['BackupStateMachine', 'DrillStateMachine']);
+    for (const [sm, logGroup, name] of [
+      ['BackupStateMachine', 'StateMachineLogGroup', 'backup-orchestrator-test'],
+      ['DrillStateMachine', 'DrillStateMachineLogGroup', 'backup-orchestrator-test-drills'],
+    ] as const) {
+      expect((template.Resources[sm] as Resource).Properties.LoggingConfiguration, sm).toEqual({
+        Level: 'ERROR',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroup, 'Arn'] } } }],
+      });
+      const lg = template.Resources[logGroup] as Resource;
+      expect(lg.Type, logGroup).toBe('AWS::Logs::LogGroup');
+      expect(lg.Properties.LogGroupName, logGroup).toBe(`/aws/vendedlogs/states/${name}`);
+      // the same retention as the functions' logs (logRetentionDays)
+      expect(lg.Properties.RetentionInDays, logGroup).toBeGreaterThan(0);
+      expect(lg.Properties.RetentionInDays, logGroup).toBe(
+        (template.Resources.ValidateInputLogGroup as Resource).Properties.RetentionInDays,
+      );
+    }
   });
 
   it('checks freshness every 15 minutes', () => {
@@ -373,6 +390,10 @@ describe('serverless package', () => {
         /policy "daily": copy\.kmsKeyId: must be a key ARN .*an alias or a bare key id grants nothing, because KMS authorises on the key ARN/,
       ],
       ['other-region.yml', /policy "daily": elastic\.clusterArns\.0: .* is in eu-west-1, but the stack deploys to us-east-1/],
+      [
+        'kms-other-region.yml',
+        /policy "daily": copy\.kmsKeyId: arn:aws:kms:eu-west-1:123456789012:key\/[a-f0-9-]+ is in eu-west-1, but the stack deploys to us-east-1/,
+      ],
       ['deadline-too-long.yml', /policy "daily": deadlines\.copyMinutes: 10080 minutes cannot be kept: a run may take 66 h/],
       ['loop-too-long.yml', /settings\.poll: 1000 checks \(maxIterations\) wait up to [\d.]+ h, but a run may take 66 h/],
     ];
@@ -383,6 +404,17 @@ describe('serverless package', () => {
       expect(r.code, cases[i]?.[0]).not.toBe(0);
       expect(r.out, cases[i]?.[0]).toMatch(cases[i]?.[1] as RegExp);
     });
+  }, 120_000);
+
+  it('logs execution data from both state machines with --param logExecutionData=true', async () => {
+    const r = await pkg('policies.yml', ['--stage', 'test', '--region', 'us-east-1', '--param', 'logExecutionData=true']);
+    expect(r.code, r.out.slice(-2000)).toBe(0);
+    const t = r.template as typeof template;
+    for (const sm of ['BackupStateMachine', 'DrillStateMachine'])
+      expect((t.Resources[sm] as Resource).Properties.LoggingConfiguration, sm).toMatchObject({
+        Level: 'ERROR',
+        IncludeExecutionData: true,
+      });
   }, 120_000);
 
   it("fits every generated name in AWS's limits: the longest policy name, a long stage, a role-name prefix; shortened names stay unique", async () => {

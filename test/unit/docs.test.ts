@@ -1,8 +1,9 @@
 /**
- * What README says that the code must keep true.
+ * What README and the docs say that the code must keep true.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { loadPolicyFile } from '../../functions/runtime/config.js';
 import { deployProblems } from '../../functions/domain/deploy.js';
 
@@ -27,5 +28,27 @@ describe('README', () => {
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts.prestart).toBe('node scripts/ensure-deps.mjs');
     expect(pkg.scripts.pretest).toBe('node scripts/ensure-deps.mjs');
+  });
+});
+
+const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen'];
+/** A count as the docs write it: digits, or a word up to thirteen. */
+const countOf = (text: string | undefined) =>
+  text === undefined ? NaN : /^\d+$/.test(text) ? Number(text) : WORDS.indexOf(text.toLowerCase());
+
+describe('docs/operations.md', () => {
+  it('counts the functions and state machines the stack holds as serverless.yml defines them', () => {
+    const sls = parseYaml(read('serverless.yml')) as {
+      functions: Record<string, unknown>;
+      stepFunctions: { stateMachines: Record<string, unknown> };
+    };
+    const stack = read('docs/operations.md').split('## The stack')[1]?.split('\n## ')[0]?.replace(/\s+/g, ' ') ?? '';
+    const functions = /\b(\w+) functions on `nodejs/.exec(stack)?.[1];
+    const machines = /\bholding (\w+) state machines?\b/.exec(stack)?.[1];
+    expect({ functions: countOf(functions), stateMachines: countOf(machines) }).toEqual({
+      functions: Object.keys(sls.functions).length,
+      stateMachines: Object.keys(sls.stepFunctions.stateMachines).length,
+    });
+    expect(countOf('eight')).toBe(8);
   });
 });

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const cli = (...args: string[]) => {
@@ -146,6 +147,29 @@ describe('npm start', () => {
     }
     expect(JSON.parse(cli('--policy', 'nope', '--json').out).error.message).toMatch(/--policy: unknown policy "nope"/);
     expect(JSON.parse(cli('--slot', 'yesterday', '--json').out).error.message).toMatch(/--slot/);
+  });
+
+  it('warns about a policy file whose deadlines or poll settings cannot fit in a run, and still runs it', () => {
+    const doc = parseDocument(readFileSync(join(ROOT, 'policies.yml'), 'utf8'));
+    doc.setIn(['policies', 0, 'deadlines', 'copyMinutes'], 10080);
+    doc.setIn(['settings', 'poll', 'maxIterations'], 1000);
+    const file = join(mkdtempSync(join(tmpdir(), 'bo-')), 'too-long.yml');
+    writeFileSync(file, doc.toString());
+    const { code, out, err } = cli('--config', file, '--json');
+    expect(err).toMatch(
+      /^warning: settings\.poll: 1000 checks \(maxIterations\) wait up to [\d.]+ h, but a run may take 66 h .*\(serverless package refuses this\)$/m,
+    );
+    expect(err).toMatch(
+      /^warning: policy "daily": deadlines\.copyMinutes: 10080 minutes cannot be kept: a run may take 66 h .*\(serverless package refuses this\)$/m,
+    );
+    // ...and the rehearsal runs it all the same
+    expect(code).toBe(0);
+    const result = JSON.parse(out).result;
+    expect(result.success).toBe(true);
+    expect(result.data.policy).toBe('daily');
+    expect(result.data.summary.created).toBe(2);
+    // the shipped policy file fits: no warning
+    expect(cli('--json').err).not.toMatch(/warning:/);
   });
 
   it('refuses targets in another account or region before it starts anything', () => {
