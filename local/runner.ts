@@ -112,6 +112,8 @@ export interface RunResult {
   crashed: Record<string, number>;
   /** Answers lost on the way back (RunOptions.loseAnswer) by Task state. */
   lost: Record<string, number>;
+  /** By function key: the IAM actions its AWS calls needed (`docdb-elastic:ListClusters`, ...), sorted. */
+  awsCalls: Record<string, string[]>;
   /** History events as Step Functions would record them (see historyEvents). */
   historyEvents: number;
 }
@@ -211,6 +213,24 @@ class LambdaFunctionError extends Error {
     super(JSON.stringify({ errorType, errorMessage, trace: [] }));
     this.name = errorType;
   }
+}
+
+const IAM_PREFIX: Record<string, string> = { DocDBElasticClient: 'docdb-elastic', RDSClient: 'rds', CloudWatchClient: 'cloudwatch' };
+
+/** Records, for every command the client sends, the IAM action it needs (one action per API operation here). */
+function recordActions(client: { middlewareStack: { add: (...args: never[]) => void } }, into: Set<string>): void {
+  const add = client.middlewareStack.add as (
+    mw: (next: (a: unknown) => Promise<unknown>, ctx: { clientName?: string; commandName?: string }) => (a: unknown) => Promise<unknown>,
+    opts: { step: 'initialize'; name: string },
+  ) => void;
+  add(
+    (next, ctx) => (args) => {
+      const prefix = IAM_PREFIX[ctx.clientName ?? ''] ?? ctx.clientName ?? '?';
+      into.add(`${prefix}:${(ctx.commandName ?? '?').replace(/Command$/, '')}`);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordIamAction' },
+  );
 }
 
 /**
@@ -407,9 +427,17 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     record: (r) => void records.push(r),
   };
   const perFunction = new Map<string, typeof clients>();
+  const awsCalls: Record<string, Set<string>> = {};
+  // Each function has its own clients, as each Lambda function's warm container keeps its own (paced, their
+  // adaptive rate limiters learn the account's rate each on its own), and each records the IAM actions its
+  // calls need, so a test can hold them against the function's role.
   const clientsOf = (fn: string) => {
     let c = perFunction.get(fn);
-    if (!c) perFunction.set(fn, (c = makeClients()));
+    if (!c) {
+      perFunction.set(fn, (c = makeClients()));
+      const calls = (awsCalls[fn] ??= new Set());
+      for (const client of [c.elastic, c.rds, c.cloudwatch]) recordActions(client, calls);
+    }
     return c;
   };
   const { definition, functionOf, typeOf, waits } = loadDefinition(model.region, model.accountId, opts.definitionPath, {
@@ -452,9 +480,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
   for (const [stateName, fn] of Object.entries(functionOf)) {
     const core = cores[fn];
     if (!core) throw new Error(`no local handler for function ${fn}`);
-    // Paced, each function has its own clients, as each Lambda function's warm container keeps its own (and
-    // their adaptive rate limiters learn the account's rate each on its own).
-    const handler = makeHandler(core, pace ? { ...deps, clients: clientsOf(fn) } : deps);
+    const handler = makeHandler(core, { ...deps, clients: clientsOf(fn) });
     const limits = opts.functionSettings?.[fn] ?? lambdaSettingsOf(fn);
     let invokedAt = model.nowMs;
     // Lambda's context on the virtual clock: the time left of the function's timeout (serverless.yml).
@@ -592,6 +618,7 @@ async function execute(standIn: StandIn, opts: RunOptions): Promise<RunResult> {
     mapIterations,
     crashed,
     lost,
+    awsCalls: Object.fromEntries(Object.entries(awsCalls).map(([fn, set]) => [fn, [...set].sort()])),
     historyEvents: historyEvents({ stateVisits, invocations, mapIterations }, typeOf),
     invocationLog,
     maxInvocationSeconds: invocationLog.reduce((m, i) => Math.max(m, i.seconds), 0),

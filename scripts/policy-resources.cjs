@@ -465,6 +465,11 @@ function statementsByFunction(file) {
       READ_ELASTIC,
       READ_RDS,
       ELASTIC_TAGS_READ,
+      // A target with no recovery point counts from its first scheduled run after the cluster was created,
+      // and a dry run reads the status of a cluster named by ARN: both ask GetCluster.
+      { Effect: 'Allow', Action: ['docdb-elastic:GetCluster'], Resource: [elasticClusters] },
+      // A delete that meets a conflict looks at the snapshot (being deleted, or gone?) before reporting it.
+      { Effect: 'Allow', Action: ['docdb-elastic:GetClusterSnapshot'], Resource: [elasticSnapshots] },
       {
         Effect: 'Allow',
         Action: ['docdb-elastic:DeleteClusterSnapshot'],

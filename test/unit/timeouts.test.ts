@@ -5,15 +5,14 @@
  * and README stating them. Every number comes from the code, serverless.yml or the SDK.
  */
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { MAXIMUM_RETRY_DELAY } from '@smithy/core/retry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { MAX_ATTEMPTS, REQUEST_TIMEOUT_MS } from '../../functions/aws/clients.js';
 import { TIMEOUT_MARGIN_MS, WORK_BUDGET_MS } from '../../functions/runtime/handler.js';
 import { clientConfig } from '../../cli/main.js';
+import { iamStatements } from '../fixtures/iam.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
@@ -43,25 +42,11 @@ const worstCallMs = MAX_ATTEMPTS * REQUEST_TIMEOUT_MS + (MAX_ATTEMPTS - 1) * (MA
 /** When an invocation stops starting new work, from its start (runtime/handler.ts). */
 const workBudgetMs = (timeoutMs: number) => Math.max(0, Math.min(WORK_BUDGET_MS, timeoutMs - TIMEOUT_MARGIN_MS));
 
-/**
- * The functions that call AWS: those whose role grants an AWS action (scripts/policy-resources.cjs). Read in
- * a child process: the script loads the domain modules through tsx, and loading them a second way in this
- * process would spoil the coverage of the unit tests that share it.
- */
+/** The functions that call AWS: those whose role grants an AWS action (scripts/policy-resources.cjs). */
 function callingFunctions(): Set<string> {
-  const script = `
-    const resources = require('./scripts/policy-resources.cjs');
-    const vars = { 'self:service': 'backup-orchestrator', 'sls:stage': 'test', 'self:provider.region': 'us-east-1' };
-    resources
-      .iam({ resolveVariable: (v) => Promise.resolve(vars[v] ?? /, '(.*)'$/.exec(v)?.[1] ?? '') })
-      .then((iam) => process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(iam).map(([fn, st]) => [fn, st.flatMap((s) => [s.Action].flat())])))));
-  `;
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: fileURLToPath(ROOT), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`reading the IAM statements failed: ${r.stderr}`);
-  const actions = JSON.parse(r.stdout) as Record<string, string[]>;
   return new Set(
-    Object.entries(actions)
-      .filter(([, list]) => list.some((a) => !/^(logs|xray):/.test(a)))
+    Object.entries(iamStatements())
+      .filter(([, statements]) => statements.flatMap((s) => [s.Action].flat()).some((a) => !/^(logs|xray):/.test(a)))
       .map(([fn]) => fn),
   );
 }

@@ -1,0 +1,88 @@
+/**
+ * Every AWS call a function makes is one its role allows. The stand-in does not enforce IAM, so a missing
+ * permission would pass every other test and fail on the first real account: here the runner records, per
+ * function, the IAM action of each call the real handlers send, over runs that take the paths a real
+ * account meets (a normal run, a dry run, a failed create, an overdue copy, retention deletes, drills), and
+ * each is held against the statements `serverless package` generates for that function.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DRILL_DEFINITION_PATH, type RunResult, runWorkflow } from '../../local/runner.js';
+import { startStandIn } from '../../local/standin/server.js';
+import type { World, WorldInput } from '../../local/standin/world.js';
+import { allows, iamStatements } from '../fixtures/iam.js';
+import { examplePolicies, exampleWorld, world } from './helpers.js';
+
+const iam = iamStatements();
+
+/** The example policy with a drill of two targets (an elastic cluster and a copy) and a validation function. */
+const drilling = (() => {
+  const f = structuredClone(examplePolicies());
+  const p = f.policies[0];
+  if (p?.restoreDrill) {
+    p.restoreDrill.validation = {
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:validate-drill',
+      secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:drill-admin-AbCdEf',
+    };
+    p.restoreDrill.sample = 2;
+  }
+  return f;
+})();
+
+async function calls(world: World, input: Record<string, unknown>, drills = false): Promise<RunResult> {
+  const standIn = await startStandIn(world);
+  try {
+    return await runWorkflow({
+      standIn,
+      policyFile: drills ? drilling : examplePolicies(),
+      input: { policy: 'daily', ...input },
+      ...(drills ? { definitionPath: DRILL_DEFINITION_PATH } : {}),
+    });
+  } finally {
+    await standIn.close();
+  }
+}
+
+const FRESH = 'arn:aws:docdb-elastic:us-east-1:123456789012:cluster/1a2b3c4d-0009-4000-8000-000000000009';
+const faulted = (): World => {
+  const input = JSON.parse(readFileSync(new URL('../../local/worlds/example.json', import.meta.url), 'utf8')) as WorldInput & {
+    $schema?: string;
+  };
+  delete input.$schema;
+  return world({
+    ...input,
+    // a new cluster whose first create is refused: it has no recovery point, so its freshness counts from
+    // the first scheduled run after it was created (GetCluster); and a copy stuck past its deadline
+    elasticClusters: [...(input.elasticClusters ?? []), { name: 'fresh-prod', arn: FRESH, tags: { backup: 'daily' } }],
+    faults: [
+      { operation: 'CreateClusterSnapshot', target: 'fresh-prod', error: 'ServiceQuotaExceededException', count: 1 },
+      { operation: 'CopyDBClusterSnapshot', stuck: true, count: 1 },
+      // a delete that meets a conflict: retention looks at the snapshot before calling it a failure
+      { operation: 'DeleteClusterSnapshot', error: 'ConflictException', count: 1 },
+      { operation: 'DeleteDBClusterSnapshot', error: 'InvalidDBClusterSnapshotStateFault', count: 1 },
+    ],
+  });
+};
+
+describe('IAM: every call a function makes is allowed by its role', () => {
+  it.each([
+    ['a scheduled run', () => calls(exampleWorld(), {})],
+    ['a dry run', () => calls(exampleWorld(), { dryRun: true })],
+    ['a run with a refused create and an overdue copy', () => calls(faulted(), {})],
+    ['restore drills', () => calls(exampleWorld(), {}, true)],
+  ])('%s', async (_name, run) => {
+    const r = await run();
+    expect(r.status).toBe('SUCCEEDED');
+    expect(Object.keys(r.awsCalls).length).toBeGreaterThan(0);
+    const denied = Object.entries(r.awsCalls).flatMap(([fn, actions]) =>
+      actions.filter((a) => !allows(iam[fn] ?? [], a)).map((a) => `${fn}: ${a}`),
+    );
+    expect(denied).toEqual([]);
+  });
+
+  it('catches a call the role does not allow', () => {
+    expect(allows([{ Effect: 'Allow', Action: ['docdb-elastic:ListClusters'], Resource: '*' }], 'docdb-elastic:GetCluster')).toBe(false);
+    expect(allows([{ Effect: 'Allow', Action: ['ec2:Describe*'], Resource: '*' }], 'ec2:DescribeSubnets')).toBe(true);
+    expect(allows([{ Effect: 'Deny', Action: ['rds:*'], Resource: '*' }], 'rds:DeleteDBClusterSnapshot')).toBe(false);
+  });
+});
