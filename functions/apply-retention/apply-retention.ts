@@ -23,7 +23,7 @@ import type { Deps } from '../runtime/deps.js';
 import { copyPhase, copyTags, eligibleSources, heldCopy, planCopies } from '../domain/copy-plan.js';
 import { firstRunFor, firstRunSince } from '../workflow/creates.js';
 import { type Candidate, type Decision, decideVerified } from '../domain/decide.js';
-import { clusterRule, elasticSnapshotPhase, inRunSubset, matchesPolicy, needsClusterTags, slotSnapshotName } from '../domain/clusters.js';
+import { clusterRule, elasticSnapshotPhase, inRunSubset, matchesPolicy, slotSnapshotName } from '../domain/clusters.js';
 import { isTransient } from '../domain/errors.js';
 import { toOrchestratorError } from '../aws/errors.js';
 import { isElasticSnapshotNameOf, timeToken } from '../domain/naming.js';
@@ -44,7 +44,7 @@ import {
   type Run,
   withFailures,
 } from '../domain/run.js';
-import { isOwnedBy, type TagMap } from '../domain/tags.js';
+import { composeTags, isOwnedBy, ownershipTags, type TagMap } from '../domain/tags.js';
 import { runFreshnessDocuments } from '../runtime/telemetry.js';
 import { route } from '../domain/route.js';
 import { fitProgress } from '../domain/scale.js';
@@ -296,6 +296,7 @@ async function decideCopies(deps: Deps, run: Run, policy: Policy, cursor?: strin
       continue;
     }
     // A dry run's would-be copies only take part in the decision: they are not kept, counted or deleted.
+    const points = recoveryPoints(decisions);
     decisions = decisions.filter((d) => !d.candidate.hypothetical);
     // A target whose deletions would push a plan that holds some past its bound is decided again by the next invocation.
     const planned = decisions.filter((d) => d.verdict === 'delete').map((d) => plannedDeletion(d.candidate.ref, d));
@@ -312,7 +313,7 @@ async function decideCopies(deps: Deps, run: Run, policy: Policy, cursor?: strin
       deps.record?.({ action: 'kept', part: 'copies', arn: ref.arn, name: ref.name, of: ref.of, time, reasons: clip(d.reasons) });
     }
     bytes = takeDeletions(deps, out, planned, g.key, bytes);
-    if (groups.current(g.key)) out.freshness = mergeFreshness(out.freshness, await freshnessOf(g.key, decisions, groups.since));
+    if (groups.current(g.key)) out.freshness = mergeFreshness(out.freshness, await freshnessOf(g.key, points, groups.since));
     out.cursor = g.key;
   }
   if (out.complete) {
@@ -527,7 +528,7 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
       out.failures.push({
         target: arn,
         code: 'DEADLINE_EXCEEDED',
-        message: `cluster ${name === arn ? arn : `${name} (${arn})`}: retention not applied before the run's deadline (${run.runDeadline}): its snapshot of this slot was still being created; the next run decides it`,
+        message: `cluster ${name === arn ? arn : `${name} (${arn})`}: retention not applied before the run's deadline (${run.runDeadline}): it was waiting for its snapshot of this slot; the next run decides it`,
       });
     }
     const next =
@@ -564,19 +565,27 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
  * (creates not skipped, not excluded, in the run's subset, the policy's cluster by ARN or selector tags,
  * a status that is snapshotted or waited for), read here because a dry run keeps no per-cluster record.
  */
-async function wouldSnapshot(ctx: WalkContext, item: WalkItem): Promise<boolean> {
+async function wouldSnapshot(ctx: WalkContext, item: WalkItem): Promise<TagMap | undefined> {
   const { deps, run, policy } = ctx;
-  if (run.skip.includes('create') || (policy.elastic?.exclude ?? []).includes(item.arn) || !inRunSubset(run, item.arn)) return false;
+  if (run.skip.includes('create') || (policy.elastic?.exclude ?? []).includes(item.arn) || !inRunSubset(run, item.arn)) return undefined;
   try {
-    const tags =
-      needsClusterTags(policy) && !policy.elastic?.clusterArns.includes(item.arn) ? await elasticTags(deps.clients.elastic, item.arn) : {};
-    if (!matchesPolicy(policy, item.arn, tags)) return false;
+    const explicit = policy.elastic?.clusterArns.includes(item.arn) === true;
+    const bySelector = Object.keys(policy.elastic?.selector ?? {}).length > 0;
+    if (!explicit && !bySelector) return undefined;
+    const clusterTags = !explicit || policy.tags.copySourceTags ? await elasticTags(deps.clients.elastic, item.arn) : {};
+    if (!matchesPolicy(policy, item.arn, clusterTags)) return undefined;
     const status = item.status ?? (await getCluster(deps.clients.elastic, item.arn))?.status;
     const rule = clusterRule(status);
-    return rule === 'snapshot' || rule === 'wait';
+    if (rule !== 'snapshot' && rule !== 'wait') return undefined;
+    // The tags the create would give it (keepTags may keep it by them).
+    return composeTags('docdb-elastic', {
+      ownership: ownershipTags({ policy: policy.name, target: item.arn, runId: run.id, createdAt: ctx.now }),
+      static: policy.tags.static,
+      source: policy.tags.copySourceTags ? clusterTags : undefined,
+    }).tags;
   } catch {
     // A dry run that cannot tell leaves the cluster's decision as it stands.
-    return false;
+    return undefined;
   }
 }
 
@@ -698,7 +707,8 @@ async function inspectCluster(ctx: WalkContext, item: WalkItem): Promise<Inspect
       },
     };
   });
-  if (!slot && ctx.run.dryRun && (await wouldSnapshot(ctx, item))) {
+  const would = !slot && ctx.run.dryRun ? await wouldSnapshot(ctx, item) : undefined;
+  if (would) {
     // A dry run creates nothing: the snapshot a real run would take joins the decision, so the plan shows
     // the deletions it brings (it is not kept, counted or deleted itself).
     const name = slotSnapshotName(ctx.run, policy, item);
@@ -707,6 +717,7 @@ async function inspectCluster(ctx: WalkContext, item: WalkItem): Promise<Inspect
       time: new Date(ctx.run.startedAt),
       state: 'available',
       ownership: 'verified',
+      tags: would,
       hypothetical: true,
       ref: { kind: 'elastic', id: name, arn: `(would create) ${name}`, name, target: item.arn, of: item.name },
     });
@@ -735,9 +746,8 @@ async function inspectCluster(ctx: WalkContext, item: WalkItem): Promise<Inspect
       return { kind: 'decided', decisions: [], failures: [...failures, { target: item.arn, code: e.code, message: e.message }] };
     }
   }
-  if (!ctx.current(item.arn, slot !== undefined)) return { kind: 'decided', decisions, failures };
-  const real = decisions.filter((d) => !d.candidate.hypothetical);
-  const freshness = await freshnessOf(item.arn, real, () => firstRunFor(deps, policy, item.arn));
+  if (!ctx.current(item.arn, slot !== undefined || would !== undefined)) return { kind: 'decided', decisions, failures };
+  const freshness = await freshnessOf(item.arn, recoveryPoints(decisions), () => firstRunFor(deps, policy, item.arn));
   return { kind: 'decided', decisions, failures, freshness };
 }
 
@@ -766,6 +776,16 @@ async function pageAt(
       token = page.nextToken;
     }
   }
+}
+
+/**
+ * The decisions that stand for the target's recovery points now: the kept ones; in a dry run, which deletes
+ * nothing, every real available one of ours (the would-be snapshots and copies are not there yet, and the
+ * ones they would push out are still there).
+ */
+function recoveryPoints(decisions: Decision<Ref>[]): Decision<Ref>[] {
+  if (!decisions.some((d) => d.candidate.hypothetical)) return decisions;
+  return decisions.filter((d) => !d.candidate.hypothetical && d.verdict !== 'leave').map((d) => ({ ...d, verdict: 'keep' as const }));
 }
 
 /** A target's freshness: its newest kept recovery point, or, with none, its first scheduled run. */
@@ -803,13 +823,14 @@ interface Groups {
  * The verified-by-run shortcut: this slot's snapshot of a cluster counts as ours without reading its tags
  * when this run made it, which the run knows without a per-cluster record: the run started creates (not a
  * dry run, creates not skipped), the cluster was one it could target (not excluded, in the run's subset),
- * no CONFLICT was reported for it (a name already taken by a snapshot not ours is one), and the snapshot
+ * no failure was reported for it (a name already taken by a snapshot not ours is a CONFLICT), and the snapshot
  * was taken after the run started. A slot-named snapshot older than the run (an earlier execution of the
  * slot, or a look-alike on a cluster this run did not target) has its tags read like any other.
  */
 function slotVerified(run: Run, policy: Policy, progress: Progress): (clusterArn: string, createdAt: string | undefined) => boolean {
   const complete = progress.log.failureCount === progress.log.failures.length;
-  const conflicted = new Set(progress.log.failures.filter((f) => f.code === 'CONFLICT').map((f) => f.target));
+  // Any failure of the cluster (a CONFLICT over the name, a create refused): its slot snapshot is not vouched for.
+  const failed = new Set(progress.log.failures.map((f) => f.target));
   const excluded = new Set(policy.elastic?.exclude ?? []);
   // AWS reports creation times to the second: the run's start is compared at that precision too.
   const startedMs = Math.floor(Date.parse(run.startedAt) / 1000) * 1000;
@@ -817,7 +838,7 @@ function slotVerified(run: Run, policy: Policy, progress: Progress): (clusterArn
   return (arn, createdAt) =>
     creates &&
     complete &&
-    !conflicted.has(arn) &&
+    !failed.has(arn) &&
     !excluded.has(arn) &&
     inRunSubset(run, arn) &&
     createdAt !== undefined &&
@@ -854,9 +875,12 @@ async function copyGroups(deps: Deps, run: Run, policy: Policy): Promise<Groups>
   if (run.dryRun && !run.skip.includes('copy')) {
     // A dry run copies nothing: the copies it would make join each target's decision as they would be
     // after a real run's copies, so the plan shows the deletions they bring (and nothing of their own).
-    for (const e of planCopies(policy, run, shared, owned, now).queue) {
+    const plan = planCopies(policy, run, shared, owned, now);
+    for (const e of plan.queue) {
       if (e.state !== 'copy') continue;
       const s = e.source;
+      // What the real run would fail instead of copying: an encrypted source without a key, a name taken.
+      if ((s.encrypted && !policy.copy?.kmsKeyId) || plan.foreignNames.has(s.name)) continue;
       const c: Candidate<Ref> = {
         id: `(would copy) ${s.name}`,
         time: s.time,

@@ -78,7 +78,8 @@ export interface GeneratedNames {
 export function generatedNames(file: PolicyFile, ctx: DeployContext): GeneratedNames {
   const stack = `${ctx.service}-${ctx.stage}`;
   const prefix = ctx.roleNamePrefix ?? '';
-  const role = (what: string) => fitName(`${prefix}${stack}-${what}-${ctx.region}`, NAME_LIMITS.role);
+  // The role-name prefix stays whole (boundaries and SCPs match on it); the rest is fitted after it.
+  const role = (what: string) => `${prefix}${fitName(`${stack}-${what}-${ctx.region}`, NAME_LIMITS.role - prefix.length)}`;
   const functions = Object.fromEntries(FUNCTION_KEYS.map((k) => [k, fitName(`${stack}-${k}`, NAME_LIMITS.function)])) as Record<
     FunctionKey,
     string

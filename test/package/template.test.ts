@@ -305,6 +305,15 @@ describe('packaged CloudFormation template', () => {
       Target: { Arn: { 'Fn::GetAtt': ['CheckFreshnessLambdaFunction', 'Arn'] } },
     });
   });
+
+  it('tells the freshness check and Apply Retention when the stack was packaged (a new target counts from its first run after)', () => {
+    for (const fn of ['CheckFreshnessLambdaFunction', 'ApplyRetentionLambdaFunction']) {
+      const at = (resources.find(([name]) => name === fn)?.[1].Properties as { Environment?: { Variables?: Record<string, string> } })
+        ?.Environment?.Variables?.DEPLOYED_AT;
+      expect(at, fn).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(Math.abs(Date.parse(at as string) - Date.now()), fn).toBeLessThan(86_400_000);
+    }
+  });
 });
 
 describe("cfn-lint (AWS's CloudFormation linter)", () => {

@@ -39,6 +39,15 @@ describe('generatedNames', () => {
     const names = generatedNames(file(), { ...ctx, stage: 'feature-'.repeat(6), roleNamePrefix: 'org-platform-team-' });
     for (const n of Object.values(names.functions)) expect(n.length).toBeLessThanOrEqual(NAME_LIMITS.function);
     for (const n of Object.values(names.roles)) expect(n.length).toBeLessThanOrEqual(NAME_LIMITS.role);
+    // the longest prefix allowed stays whole at the start of every role name (boundaries and SCPs match on it)
+    const prefix = 'org-platform-team-roles-prefix-x';
+    expect(prefix).toHaveLength(32);
+    const long = generatedNames(file(), { ...ctx, stage: 'feature-'.repeat(6), roleNamePrefix: prefix });
+    for (const n of Object.values(long.roles)) {
+      expect(n.startsWith(prefix), n).toBe(true);
+      expect(n.length).toBeLessThanOrEqual(NAME_LIMITS.role);
+    }
+    expect(new Set(Object.values(long.roles)).size).toBe(Object.keys(long.roles).length);
     for (const n of Object.values(names.schedules)) expect(n.length).toBeLessThanOrEqual(NAME_LIMITS.schedule);
     expect(Object.keys(names.schedules).sort()).toEqual(['coverage-audit', 'daily-1', 'daily-2', 'freshness-check']);
     expect(new Set(Object.values(names.roles)).size).toBe(Object.values(names.roles).length);

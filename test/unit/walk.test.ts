@@ -358,6 +358,26 @@ policies:
     expect(progress.log.failureCount).toBe(progress.log.failures.length);
     expect(progress.retention.elastic.done).toBe(true);
   });
+
+  it('reports the clusters still waiting, and where the walk stopped, when the deadline finds its time spent', async () => {
+    fleet(400, { slotStatus: (i) => (i < 2 ? 'CREATING' : 'ACTIVE') });
+    const first = await makeHandler(retention.core, deps())(retaining(), context);
+    expect(first.retention.elastic.pending?.map(([a]) => a)).toEqual([arn(0), arn(1)]);
+    // past the deadline, an invocation whose time budget is spent: it carries out its plan and decides no more
+    const late = new Date(Date.parse(RUN.runDeadline) + 60_000);
+    const spent = { ...context, getRemainingTimeInMillis: () => 0 };
+    const walkedBefore = first.retention.elastic.walk?.walked ?? 0;
+    const progress = await makeHandler(retention.core, deps(late))({ run: RUN, progress: first, interrupted: 0 }, spent);
+    const deadline = progress.log.failures.filter((f) => f.code === 'DEADLINE_EXCEEDED');
+    expect(deadline.map((f) => f.target)).toEqual([arn(0), arn(1), arn(walkedBefore)]);
+    expect(deadline[0]?.message).toMatch(
+      /retention not applied before the run's deadline .*: it was waiting for its snapshot of this slot/,
+    );
+    expect(deadline[2]?.message).toMatch(/the walk over the clusters stopped here; the next run decides it and the clusters after it/);
+    for (const f of deadline) expect(f.message).toContain(f.target);
+    expect(progress.retention.elastic).toMatchObject({ pending: [] });
+    expect(progress.retention.elastic.walk?.phase).toBe('done');
+  });
 });
 
 describe('freshness of a target with no recovery point', () => {

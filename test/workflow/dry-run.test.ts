@@ -83,6 +83,11 @@ describe('a dry run plans the deletions the real run makes', () => {
       const input = { policy: 'nightly', scheduledTime: NOW.toISOString() };
       const dry = await runWorkflow({ standIn, policyFile: file, input: { ...input, dryRun: true } });
       expect(dry.status).toBe('SUCCEEDED');
+      // the dry run deletes nothing: its freshness is the snapshots there now (the newest is a day old)
+      expect((dry.output as Envelope).data.parts.elastic.freshness).toMatchObject({
+        withoutRecoveryPoint: 0,
+        stalest: new Date(day(1).getTime() + 60_000).toISOString(),
+      });
       const planned = dry.records.filter((r) => r.action === 'would-delete').map((r) => `${r.part} ${r.name}`);
       expect(new Set(planned).size).toBe(planned.length);
 
