@@ -218,7 +218,7 @@ class LambdaFunctionError extends Error {
 const IAM_PREFIX: Record<string, string> = { DocDBElasticClient: 'docdb-elastic', RDSClient: 'rds', CloudWatchClient: 'cloudwatch' };
 
 /** Records, for every command the client sends, the IAM action it needs (one action per API operation here). */
-function recordActions(client: { middlewareStack: { add: (...args: never[]) => void } }, into: Set<string>): void {
+export function recordActions(client: { middlewareStack: { add: (...args: never[]) => void } }, into: Set<string>): void {
   const add = client.middlewareStack.add as (
     mw: (next: (a: unknown) => Promise<unknown>, ctx: { clientName?: string; commandName?: string }) => (a: unknown) => Promise<unknown>,
     opts: { step: 'initialize'; name: string },

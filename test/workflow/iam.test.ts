@@ -7,9 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DRILL_DEFINITION_PATH, type RunResult, runWorkflow } from '../../local/runner.js';
+import { auditCoverage } from '../../functions/audit-coverage/audit-coverage.js';
+import { createClients } from '../../functions/aws/clients.js';
+import { checkFreshness } from '../../functions/check-freshness/check-freshness.js';
+import type { Deps } from '../../functions/runtime/deps.js';
+import { DRILL_DEFINITION_PATH, recordActions, type RunResult, runWorkflow, useStandInEndpoints } from '../../local/runner.js';
 import { startStandIn } from '../../local/standin/server.js';
 import type { World, WorldInput } from '../../local/standin/world.js';
+import { testDeps } from '../fixtures/deps.js';
 import { allows, iamStatements } from '../fixtures/iam.js';
 import { examplePolicies, exampleWorld, world } from './helpers.js';
 
@@ -78,6 +83,31 @@ describe('IAM: every call a function makes is allowed by its role', () => {
       actions.filter((a) => !allows(iam[fn] ?? [], a)).map((a) => `${fn}: ${a}`),
     );
     expect(denied).toEqual([]);
+  });
+
+  it('the coverage audit and the freshness check', async () => {
+    const standIn = await startStandIn(exampleWorld());
+    try {
+      useStandInEndpoints(standIn);
+      const recorded = (): { deps: Deps; actions: Set<string> } => {
+        const actions = new Set<string>();
+        const clients = createClients('us-east-1', { requestTimeoutMs: 5_000 });
+        for (const c of [clients.elastic, clients.rds, clients.cloudwatch]) recordActions(c, actions);
+        return { deps: { ...testDeps(examplePolicies(), standIn.model.now()), clients }, actions };
+      };
+      const audit = recorded();
+      const report = await auditCoverage(audit.deps, standIn.model.accountId);
+      expect(report.clusters.length).toBeGreaterThan(0);
+      expect([...audit.actions].filter((a) => !allows(iam.auditCoverage ?? [], a))).toEqual([]);
+      expect(audit.actions.size).toBeGreaterThan(2);
+      // the freshness check reads CloudWatch only (the stand-in's GetMetricData answers what runs emitted)
+      const fresh = recorded();
+      await checkFreshness(fresh.deps, new Date(0));
+      expect([...fresh.actions]).toEqual(['cloudwatch:GetMetricData']);
+      expect(allows(iam.checkFreshness ?? [], 'cloudwatch:GetMetricData')).toBe(true);
+    } finally {
+      await standIn.close();
+    }
   });
 
   it('catches a call the role does not allow', () => {
