@@ -81,51 +81,46 @@ const logicalId = (text) => text.replace(/[^A-Za-z0-9]/g, '');
 module.exports.schedules = async ({ resolveVariable }) => {
   const { file, names } = await checked(resolveVariable);
   const resources = {};
+  // A run of a state machine per enabled schedule: its retry policy and the dead-letter queue.
+  const startsRun = (name, description, s, machine, input) => ({
+    Type: 'AWS::Scheduler::Schedule',
+    Properties: {
+      Name: name,
+      Description: description,
+      ScheduleExpression: s.expression,
+      ScheduleExpressionTimezone: s.timezone,
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { Ref: machine },
+        RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+        Input: JSON.stringify(input),
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
+      },
+    },
+  });
   for (const policy of file.policies) {
     policy.schedules.forEach((s, i) => {
       if (!s.enabled) return;
-      resources[`Schedule${logicalId(policy.name)}${i + 1}`] = {
-        Type: 'AWS::Scheduler::Schedule',
-        Properties: {
-          Name: names.schedules[`${policy.name}-${i + 1}`],
-          Description: `backup-orchestrator policy ${policy.name}, schedule ${i + 1}`,
-          ScheduleExpression: s.expression,
-          ScheduleExpressionTimezone: s.timezone,
-          State: 'ENABLED',
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          Target: {
-            Arn: { Ref: 'BackupStateMachine' },
-            RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
-            // The scheduled time makes a retried or duplicated start land on the same slot: no duplicates.
-            Input: JSON.stringify({ policy: policy.name, scheduledTime: '<aws.scheduler.scheduled-time>' }),
-            RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
-            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
-          },
-        },
-      };
+      resources[`Schedule${logicalId(policy.name)}${i + 1}`] = startsRun(
+        names.schedules[`${policy.name}-${i + 1}`],
+        `backup-orchestrator policy ${policy.name}, schedule ${i + 1}`,
+        s,
+        'BackupStateMachine',
+        // The scheduled time makes a retried or duplicated start land on the same slot: no duplicates.
+        { policy: policy.name, scheduledTime: '<aws.scheduler.scheduled-time>' },
+      );
     });
-  }
-  for (const policy of file.policies) {
     (policy.restoreDrill?.schedules ?? []).forEach((s, i) => {
       if (!s.enabled) return;
-      resources[`ScheduleDrill${logicalId(policy.name)}${i + 1}`] = {
-        Type: 'AWS::Scheduler::Schedule',
-        Properties: {
-          Name: names.schedules[`drill-${policy.name}-${i + 1}`],
-          Description: `backup-orchestrator restore drill of policy ${policy.name}, schedule ${i + 1}`,
-          ScheduleExpression: s.expression,
-          ScheduleExpressionTimezone: s.timezone,
-          State: 'ENABLED',
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          Target: {
-            Arn: { Ref: 'DrillStateMachine' },
-            RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
-            Input: JSON.stringify({ policy: policy.name }),
-            RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
-            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
-          },
-        },
-      };
+      resources[`ScheduleDrill${logicalId(policy.name)}${i + 1}`] = startsRun(
+        names.schedules[`drill-${policy.name}-${i + 1}`],
+        `backup-orchestrator restore drill of policy ${policy.name}, schedule ${i + 1}`,
+        s,
+        'DrillStateMachine',
+        { policy: policy.name },
+      );
     });
   }
   resources.ScheduleCoverageAudit = {
