@@ -14,6 +14,7 @@ import {
   paginateListClusters,
 } from '@aws-sdk/client-docdb-elastic';
 import type { TagMap } from '../domain/tags.js';
+import { unlessNotFound } from './errors.js';
 import { collect } from './paging.js';
 
 /** One page of ListClusters (100 clusters at most), from `nextToken` (absent: the first page). */
@@ -42,19 +43,13 @@ export async function elasticTags(elastic: DocDBElasticClient, arn: string): Pro
   return res.tags ?? {};
 }
 
-/** When an elastic cluster was created (GetCluster). */
+/** When an elastic cluster was created (GetCluster), or undefined when it is gone or does not say. */
 export async function clusterCreateTime(elastic: DocDBElasticClient, arn: string): Promise<Date | undefined> {
-  const res = await elastic.send(new GetClusterCommand({ clusterArn: arn }));
-  const t = Date.parse(res.cluster?.createTime ?? '');
+  const t = Date.parse((await getCluster(elastic, arn))?.createTime ?? '');
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
 /** One elastic cluster, or undefined when it does not exist (any more). */
 export async function getCluster(elastic: DocDBElasticClient, arn: string): Promise<Cluster | undefined> {
-  try {
-    return (await elastic.send(new GetClusterCommand({ clusterArn: arn }))).cluster;
-  } catch (err) {
-    if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
-    throw err;
-  }
+  return (await unlessNotFound(elastic.send(new GetClusterCommand({ clusterArn: arn }))))?.cluster;
 }

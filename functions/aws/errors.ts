@@ -22,6 +22,7 @@ const AWS_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
   DBClusterSnapshotNotFoundFault: 'NOT_FOUND',
   DBClusterNotFoundFault: 'NOT_FOUND',
   DBSnapshotNotFoundFault: 'NOT_FOUND',
+  DBInstanceNotFoundFault: 'NOT_FOUND',
   InvalidDBClusterSnapshotStateFault: 'CONFLICT',
   InvalidDBClusterStateFault: 'CONFLICT',
   SnapshotQuotaExceededFault: 'SERVICE_QUOTA_EXCEEDED',
@@ -91,4 +92,14 @@ function httpStatus(err: unknown): number | undefined {
 export function sdkAttempts(err: unknown): number {
   const md = (err as { $metadata?: { attempts?: number } } | undefined)?.$metadata;
   return md?.attempts ?? 1;
+}
+
+/** The call's answer, or undefined when what it names does not exist (any more): a NOT_FOUND of the table. */
+export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (err) {
+    if (toOrchestratorError(err).code === 'NOT_FOUND') return undefined;
+    throw err;
+  }
 }

@@ -12,6 +12,7 @@ import {
   paginateDescribeDBClusterSnapshots,
   type RDSClient,
 } from '@aws-sdk/client-rds';
+import { unlessNotFound } from './errors.js';
 import { collect } from './paging.js';
 
 /** DescribeDBClusterSnapshots for one snapshot type, all pages. TagList comes with each snapshot. */
@@ -32,20 +33,10 @@ export function describeDbClusters(rds: RDSClient): Promise<DBCluster[]> {
 
 /** One cluster, or undefined when it does not exist (any more). */
 export async function describeDbCluster(rds: RDSClient, id: string): Promise<DBCluster | undefined> {
-  try {
-    return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0];
-  } catch (err) {
-    if ((err as { name?: string }).name === 'DBClusterNotFoundFault') return undefined;
-    throw err;
-  }
+  return (await unlessNotFound(rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))))?.DBClusters?.[0];
 }
 
 /** One instance, or undefined when it does not exist (any more). */
 export async function describeDbInstance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
-  try {
-    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
-  } catch (err) {
-    if ((err as { name?: string }).name === 'DBInstanceNotFoundFault') return undefined;
-    throw err;
-  }
+  return (await unlessNotFound(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))))?.DBInstances?.[0];
 }
