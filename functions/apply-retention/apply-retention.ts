@@ -471,12 +471,8 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
           break;
         }
       }
-      if (walk.last !== undefined) {
-        // Resume just after the last cluster walked: clusters added or deleted before it since then move
-        // positions (and an offset page token with them); where it is gone, the position stands.
-        const at = page.clusters.findIndex((c) => c.clusterArn === walk.last);
-        if (at >= 0 && at + 1 !== walk.index) walk = { ...walk, index: at + 1 };
-      }
+      const resume = resumeIndex(page, walk);
+      if (resume !== walk.index) walk = { ...walk, index: resume };
       const rest = page.clusters.slice(walk.index);
       if (rest.length === 0) {
         const { last: _, ...rest2 } = walk;
@@ -567,7 +563,7 @@ async function walkElastic(deps: Deps, run: Run, policy: Policy, progress: Progr
  */
 async function wouldSnapshot(ctx: WalkContext, item: WalkItem): Promise<TagMap | undefined> {
   const { deps, run, policy } = ctx;
-  if (run.skip.includes('create') || (policy.elastic?.exclude ?? []).includes(item.arn) || !inRunSubset(run, item.arn)) return undefined;
+  if (run.skip.includes('create') || ctx.excluded.has(item.arn) || !inRunSubset(run, item.arn)) return undefined;
   try {
     const explicit = policy.elastic?.clusterArns.includes(item.arn) === true;
     const bySelector = Object.keys(policy.elastic?.selector ?? {}).length > 0;
@@ -589,6 +585,16 @@ async function wouldSnapshot(ctx: WalkContext, item: WalkItem): Promise<TagMap |
   }
 }
 
+/**
+ * Where the walk goes on in its page: just after the last cluster walked (clusters added or deleted
+ * before it since then move positions, and an offset page token with them); where it is gone, the
+ * position stands.
+ */
+function resumeIndex(page: { clusters: ClusterInList[] }, walk: ElasticWalk): number {
+  const at = walk.last === undefined ? -1 : page.clusters.findIndex((c) => c.clusterArn === walk.last);
+  return at >= 0 ? at + 1 : walk.index;
+}
+
 /** The first cluster the walk has not reached (explicit ones first, then ListClusters order), if any. */
 async function firstUnwalked(
   deps: Deps,
@@ -607,9 +613,7 @@ async function firstUnwalked(
     } catch {
       return undefined;
     }
-    const last = at.last === undefined ? -1 : current.clusters.findIndex((c) => c.clusterArn === at.last);
-    const from = last >= 0 ? last + 1 : at.index;
-    const found = current.clusters.slice(from).find((c) => c.clusterArn && !skipped(c.clusterArn));
+    const found = current.clusters.slice(resumeIndex(current, at)).find((c) => c.clusterArn && !skipped(c.clusterArn));
     if (found?.clusterArn) return found.clusterArn;
     if (!current.nextToken) return undefined;
     const { last: _, ...rest } = at;
@@ -629,6 +633,8 @@ interface WalkContext {
   /** Past the create deadline (or the run's): a snapshot still creating is reported, not waited for. */
   pastDeadline: boolean;
   slotTail: string;
+  /** The policy's excluded clusters. */
+  excluded: ReadonlySet<string>;
   verifiedSlot: (clusterArn: string, createdAt: string | undefined) => boolean;
   current: (clusterArn: string, hasSlot: boolean) => boolean;
 }
@@ -653,7 +659,8 @@ function walkContext(
     now,
     pastDeadline,
     slotTail: `-${timeToken(new Date(run.slot))}`,
-    verifiedSlot: slotVerified(run, policy, progress),
+    excluded,
+    verifiedSlot: slotVerified(run, excluded, failedTargets, progress.log.failureCount === progress.log.failures.length),
     // A cluster is a current target when this run snapshotted it, the policy names it, or this run tried it and failed.
     current: (arn, hasSlot) => !excluded.has(arn) && inRunSubset(run, arn) && (hasSlot || explicit.has(arn) || failedTargets.has(arn)),
   };
@@ -827,17 +834,19 @@ interface Groups {
  * was taken after the run started. A slot-named snapshot older than the run (an earlier execution of the
  * slot, or a look-alike on a cluster this run did not target) has its tags read like any other.
  */
-function slotVerified(run: Run, policy: Policy, progress: Progress): (clusterArn: string, createdAt: string | undefined) => boolean {
-  const complete = progress.log.failureCount === progress.log.failures.length;
-  // Any failure of the cluster (a CONFLICT over the name, a create refused): its slot snapshot is not vouched for.
-  const failed = new Set(progress.log.failures.map((f) => f.target));
-  const excluded = new Set(policy.elastic?.exclude ?? []);
+function slotVerified(
+  run: Run,
+  excluded: ReadonlySet<string>,
+  failed: ReadonlySet<string>,
+  failuresComplete: boolean,
+): (clusterArn: string, createdAt: string | undefined) => boolean {
   // AWS reports creation times to the second: the run's start is compared at that precision too.
   const startedMs = Math.floor(Date.parse(run.startedAt) / 1000) * 1000;
   const creates = !run.dryRun && !run.skip.includes('create');
   return (arn, createdAt) =>
     creates &&
-    complete &&
+    // Any failure of the cluster (a CONFLICT over the name, a create refused): its slot snapshot is not vouched for.
+    failuresComplete &&
     !failed.has(arn) &&
     !excluded.has(arn) &&
     inRunSubset(run, arn) &&
