@@ -414,51 +414,32 @@ function markdown(rows: Row[], scenarios: Row[], machine: { date: string; node: 
 }
 
 function chart(rows: Row[]): string {
-  const series = (variant: 'ours' | 'naive', color: string, value: (r: Row) => number, needed: (p: Projection) => number) => ({
-    label: variant === 'ours' ? 'ours' : 'naive per-target poll loop',
-    color,
-    points: rows
-      .filter((r) => r.variant === variant && !r.scenario)
-      .map((r) => ({ clusters: r.clusters, value: value(r), ...(r.projected ? { needed: needed(r.projected) } : {}) })),
-  });
+  // One metric for both variants: what each measured, and what naive would need where it stopped.
+  const both = (metric: 'costUsd' | 'historyEvents') =>
+    (
+      [
+        ['ours', 'ours', '#1f77b4'],
+        ['naive', 'naive per-target poll loop', '#d62728'],
+      ] as const
+    ).map(([variant, label, color]) => ({
+      label,
+      color,
+      points: rows
+        .filter((r) => r.variant === variant && !r.scenario)
+        .map((r) => ({ clusters: r.clusters, value: r[metric], ...(r.projected ? { needed: r.projected[metric] } : {}) })),
+    }));
   return benchChart(
     [
       {
         title: 'Cost per run (USD)',
-        unit: (v) => (v >= 1 ? `$${v}` : `$${v}`),
-        series: [
-          series(
-            'ours',
-            '#1f77b4',
-            (r) => r.costUsd,
-            (p) => p.costUsd,
-          ),
-          series(
-            'naive',
-            '#d62728',
-            (r) => r.costUsd,
-            (p) => p.costUsd,
-          ),
-        ],
+        unit: (v) => `$${v}`,
+        series: both('costUsd'),
         lines: [{ value: BUDGET.costUsd, label: 'target $0.05', color: '#2ca02c' }],
       },
       {
         title: 'Step Functions history events per run',
         unit: (v) => v.toLocaleString('en-US'),
-        series: [
-          series(
-            'ours',
-            '#1f77b4',
-            (r) => r.historyEvents,
-            (p) => p.historyEvents,
-          ),
-          series(
-            'naive',
-            '#d62728',
-            (r) => r.historyEvents,
-            (p) => p.historyEvents,
-          ),
-        ],
+        series: both('historyEvents'),
         lines: [
           { value: HISTORY_LIMIT, label: 'Step Functions limit 25,000', color: '#d62728' },
           { value: BUDGET.historyEvents, label: 'target 4,000', color: '#2ca02c' },

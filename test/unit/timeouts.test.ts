@@ -7,11 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { MAXIMUM_RETRY_DELAY } from '@smithy/core/retry';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { MAX_ATTEMPTS, REQUEST_TIMEOUT_MS } from '../../functions/aws/clients.js';
 import { TIMEOUT_MARGIN_MS, WORK_BUDGET_MS } from '../../functions/runtime/handler.js';
-import { clientConfig } from '../../cli/main.js';
 import { iamStatements } from '../fixtures/iam.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -126,26 +125,5 @@ describe('request timeouts fit the functions', () => {
     for (const m of section.matchAll(/((?:`\w+`(?:, | and )?)+) (\d+) s\b/g))
       for (const fn of (m[1] ?? '').matchAll(/`(\w+)`/g)) stated.set(fn[1] as string, Number(m[2]));
     expect(Object.fromEntries(stated)).toEqual(Object.fromEntries(Object.keys(sls.functions).map((k) => [k, timeoutOf(k)])));
-  });
-});
-
-describe("the operator CLI's own clients (Step Functions, STS, CloudFormation)", () => {
-  const KEYS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE'] as const;
-  const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
-  afterEach(() => {
-    vi.useRealTimers();
-    for (const k of KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  });
-
-  it('are built with the functions’ request timeout and attempts', () => {
-    expect(clientConfig('us-east-1', 'ops')).toEqual({
-      region: 'us-east-1',
-      profile: 'ops',
-      maxAttempts: MAX_ATTEMPTS,
-      requestHandler: expect.objectContaining({ requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
-    });
   });
 });

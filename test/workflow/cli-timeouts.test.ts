@@ -1,5 +1,6 @@
 /**
- * The operator CLI's own AWS clients give up on a call that never answers: each attempt is aborted at the
+ * The operator CLI's own AWS clients (Step Functions, STS, CloudFormation) share the functions' request
+ * timeout and attempts, and give up on a call that never answers: each attempt is aborted at the
  * request timeout (functions/aws/clients.ts), and the CLI exits 1. The real CLI against an endpoint that
  * never answers, its timers on a fake clock. (A workflow test: it runs the CLI end to end, sockets and all.)
  */
@@ -8,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { MAXIMUM_RETRY_DELAY } from '@smithy/core/retry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_ATTEMPTS, REQUEST_TIMEOUT_MS } from '../../functions/aws/clients.js';
-import { main } from '../../cli/main.js';
+import { clientConfig, main } from '../../cli/main.js';
 
 /** More virtual time than the attempts, their timeouts and the longest backoffs can take. */
 const bound = 2 * MAX_ATTEMPTS * (REQUEST_TIMEOUT_MS + MAXIMUM_RETRY_DELAY + 5_000);
@@ -22,6 +23,15 @@ describe("the operator CLI's own clients", () => {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];
     }
+  });
+
+  it('are built with the functions’ request timeout and attempts', () => {
+    expect(clientConfig('us-east-1', 'ops')).toEqual({
+      region: 'us-east-1',
+      profile: 'ops',
+      maxAttempts: MAX_ATTEMPTS,
+      requestHandler: expect.objectContaining({ requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
+    });
   });
 
   it('give up on a call that never answers: each attempt is aborted at the request timeout, and the CLI exits 1', async () => {

@@ -9,23 +9,12 @@ import { DRILL_KEYS, OWNERSHIP_KEYS } from '../../functions/domain/tags.js';
 import { DRILL_DEFINITION_PATH, type LocalValidator, runWorkflow } from '../../local/runner.js';
 import { startStandIn } from '../../local/standin/server.js';
 import type { World } from '../../local/standin/world.js';
-import { examplePolicies, exampleWorld } from './helpers.js';
+import { drillingPolicies, examplePolicies, exampleWorld } from './helpers.js';
 
 const policyFile = examplePolicies();
 const ORDERS = 'arn:aws:docdb-elastic:us-east-1:123456789012:cluster/1a2b3c4d-0001-4000-8000-000000000001';
 const elasticOnly = { targets: [ORDERS] };
-const withValidation = (() => {
-  const f = structuredClone(policyFile);
-  const p = f.policies[0];
-  if (p?.restoreDrill) {
-    p.restoreDrill.validation = {
-      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:validate-drill',
-      secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:drill-admin-AbCdEf',
-    };
-    p.restoreDrill.sample = 2;
-  }
-  return f;
-})();
+const withValidation = drillingPolicies();
 
 async function drill(opts: { world?: World; file?: typeof policyFile; validate?: LocalValidator; input?: Record<string, unknown> } = {}) {
   const standIn = await startStandIn(opts.world ?? exampleWorld());

@@ -10,6 +10,20 @@ export const examplePolicies = (): PolicyFile => loadPolicyFile(new URL('../../p
 export const exampleWorld = (): World =>
   parseWorld(JSON.parse(readFileSync(new URL('../../local/worlds/example.json', import.meta.url), 'utf8')));
 export const world = (w: WorldInput): World => parseWorld(w);
+
+/** The example policy with a drill of two targets and a validation function (its Map state runs). */
+export function drillingPolicies(): PolicyFile {
+  const f = structuredClone(examplePolicies());
+  const p = f.policies[0];
+  if (p?.restoreDrill) {
+    p.restoreDrill.validation = {
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:validate-drill',
+      secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:drill-admin-AbCdEf',
+    };
+    p.restoreDrill.sample = 2;
+  }
+  return f;
+}
 export const policies = (yaml: string): PolicyFile => parsePolicyYaml(yaml);
 
 export type Envelope = ResultEnvelope;

@@ -16,23 +16,11 @@ import { startStandIn } from '../../local/standin/server.js';
 import type { World, WorldInput } from '../../local/standin/world.js';
 import { testDeps } from '../fixtures/deps.js';
 import { allows, iamStatements } from '../fixtures/iam.js';
-import { examplePolicies, exampleWorld, world } from './helpers.js';
+import { drillingPolicies, examplePolicies, exampleWorld, world } from './helpers.js';
 
 const iam = iamStatements();
 
-/** The example policy with a drill of two targets (an elastic cluster and a copy) and a validation function. */
-const drilling = (() => {
-  const f = structuredClone(examplePolicies());
-  const p = f.policies[0];
-  if (p?.restoreDrill) {
-    p.restoreDrill.validation = {
-      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:validate-drill',
-      secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:drill-admin-AbCdEf',
-    };
-    p.restoreDrill.sample = 2;
-  }
-  return f;
-})();
+const drilling = drillingPolicies();
 
 async function calls(world: World, input: Record<string, unknown>, drills = false): Promise<RunResult> {
   const standIn = await startStandIn(world);
